@@ -1,0 +1,311 @@
+"""Exercises that check themselves: ``check(id, answer)``, ``hint(id)``, ``solution(id)``.
+
+Every exercise in the book has an entry here (its id is the ``:label:`` of the
+``exercise`` directive, such as ``cnn-2-1``). An entry with ``cases`` is checked
+automatically: the reader's function (or value) is run on hidden cases and the
+first failing case is reported with its input, the expected result and what came
+back, never the solution itself. Mistakes in the reader's code (exceptions, wrong
+types, endless loops) become feedback, not a crash.
+
+Defined in "How to use this book"; used by the exercises of every chapter.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = [
+    "Case",
+    "CheckResult",
+    "Exercise",
+    "check",
+    "evaluate",
+    "get",
+    "hint",
+    "register",
+    "registry",
+    "solution",
+]
+
+PARTS = ("intro", "concepts", "math", "cnn", "applications")
+DIFFICULTIES = ("easy", "medium", "hard")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hidden test: call the answer with ``args``/``kwargs`` and compare with ``expected``.
+
+    ``compare(got, expected) -> bool`` overrides the default comparison (numbers and
+    arrays with a tolerance, anything else with ``==``).
+    """
+
+    description: str
+    expected: Any
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    compare: Callable[[Any, Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """Metadata and (optionally) hidden cases for one exercise of the book.
+
+    ``id`` is ``<part>-<chapter>-<number>``; ``cases`` returns the hidden cases (a
+    function, so expensive expectations are computed only when checking); ``None``
+    means the exercise is read by a person, not checked automatically.
+    """
+
+    id: str
+    title: str
+    difficulty: Literal["easy", "medium", "hard"]
+    minutes: int
+    hint: str
+    solution: str
+    cases: Callable[[], Sequence[Case]] | None = None
+    answer: Literal["function", "value"] = "function"
+    time_limit_s: float = 20.0
+
+    def __post_init__(self) -> None:
+        parts = self.id.split("-")
+        if len(parts) != 3 or parts[0] not in PARTS or not all(p.isdigit() for p in parts[1:]):
+            raise ValueError(
+                f"Exercise id {self.id!r} must look like '<part>-<chapter>-<number>' with part in "
+                f"{PARTS}, for example 'cnn-2-1'."
+            )
+        if self.difficulty not in DIFFICULTIES:
+            raise ValueError(
+                f"{self.id}: difficulty must be one of {DIFFICULTIES}, got {self.difficulty!r}."
+            )
+        if self.minutes <= 0:
+            raise ValueError(f"{self.id}: minutes must be positive, got {self.minutes}.")
+        if self.answer not in ("function", "value"):
+            raise ValueError(
+                f"{self.id}: answer must be 'function' or 'value', got {self.answer!r}."
+            )
+
+    @property
+    def part(self) -> str:
+        return self.id.split("-")[0]
+
+    @property
+    def auto_checked(self) -> bool:
+        return self.cases is not None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of :func:`evaluate`: ``bool(result)`` is true when every case passed."""
+
+    exercise_id: str
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def register(*exercises: Exercise) -> None:
+    """Add exercises to the registry; an id used twice is an error."""
+    for exercise in exercises:
+        if exercise.id in _REGISTRY:
+            raise ValueError(
+                f"Exercise id {exercise.id!r} is registered twice; ids must be unique."
+            )
+        _REGISTRY[exercise.id] = exercise
+
+
+def registry() -> dict[str, Exercise]:
+    """Every registered exercise by id (a copy), in the order the book presents them."""
+    return dict(sorted(_REGISTRY.items(), key=lambda item: _sort_key(item[0])))
+
+
+def _sort_key(exercise_id: str) -> tuple[int, int, int]:
+    part, chapter, number = exercise_id.split("-")
+    return PARTS.index(part), int(chapter), int(number)
+
+
+def get(exercise_id: str) -> Exercise:
+    """The exercise with this id; ``KeyError`` with the closest known ids otherwise."""
+    if exercise_id not in _REGISTRY:
+        prefix = exercise_id.rsplit("-", 1)[0]
+        nearby = [known for known in _REGISTRY if known.startswith(prefix)] or sorted(_REGISTRY)[:8]
+        raise KeyError(f"No exercise {exercise_id!r}. Known ids nearby: {', '.join(nearby)}.")
+    return _REGISTRY[exercise_id]
+
+
+# --------------------------------------------------------------------------- checking
+class _TimeLimitExceeded(Exception):
+    pass
+
+
+def _call_with_time_limit(function: Callable[..., Any], case: Case, seconds: float) -> Any:
+    """Run the reader's function, stopping it after ``seconds`` (an endless loop, say)."""
+    use_alarm = (
+        hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    )
+    if use_alarm:
+
+        def on_alarm(signum: int, frame: Any) -> None:
+            raise _TimeLimitExceeded
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return function(*case.args, **case.kwargs)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    # Outside the main thread no alarm can interrupt; a daemon thread at least returns control.
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function(*case.args, **case.kwargs)
+        except BaseException as error:
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise _TimeLimitExceeded
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def _is_numeric(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float, np.number)):
+        return True
+    if isinstance(value, (list, tuple, np.ndarray)):
+        try:
+            return np.asarray(value).dtype.kind in "iuf"
+        except (ValueError, TypeError):
+            return False
+    return False
+
+
+def _default_compare(got: Any, expected: Any) -> tuple[bool, str]:
+    if _is_numeric(expected):
+        try:
+            got_array = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            return False, f"expected a number or array, got a {type(got).__name__}"
+        expected_array = np.asarray(expected, dtype=float)
+        if got_array.shape != expected_array.shape:
+            return False, f"expected shape {expected_array.shape}, got shape {got_array.shape}"
+        if not np.allclose(got_array, expected_array, rtol=1e-5, atol=1e-7, equal_nan=False):
+            return False, "values differ"
+        return True, ""
+    try:
+        equal = bool(got == expected)
+    except (TypeError, ValueError):
+        equal = False
+    return equal, "" if equal else "values differ"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=4, suppress=True, threshold=20):
+            return f"array{value.shape} {value}"
+    if isinstance(value, float):
+        return f"{value:.6g}" if math.isfinite(value) else str(value)
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def evaluate(exercise_id: str, answer: Any) -> CheckResult:
+    """Check ``answer`` against the hidden cases and return the verdict (no printing).
+
+    Used by :func:`check`, by the automatic tests and by the nbgrader autograder.
+    """
+    try:
+        exercise = get(exercise_id)
+    except KeyError as error:
+        return CheckResult(exercise_id, False, str(error.args[0]))
+    if not exercise.auto_checked:
+        return CheckResult(
+            exercise_id,
+            False,
+            f"{exercise_id} is not checked automatically: compare with solution('{exercise_id}').",
+        )
+    if answer is None or answer is Ellipsis:
+        return CheckResult(
+            exercise_id, False, "Replace the `...` with your answer, then run the cell again."
+        )
+    if exercise.answer == "function" and not callable(answer):
+        return CheckResult(
+            exercise_id,
+            False,
+            f"Expected a function, got a {type(answer).__name__}. Pass the function itself, without calling it.",
+        )
+    assert exercise.cases is not None
+    cases = list(exercise.cases())
+    for number, case in enumerate(cases, start=1):
+        where = f"case {number} of {len(cases)}: {case.description}"
+        if exercise.answer == "function":
+            try:
+                got = _call_with_time_limit(answer, case, exercise.time_limit_s)
+            except _TimeLimitExceeded:
+                return CheckResult(
+                    exercise_id,
+                    False,
+                    f"Not yet. {where}\n  your code ran longer than {exercise.time_limit_s:g} s (an endless loop?).",
+                )
+            except Exception as error:
+                last = traceback.format_exception_only(type(error), error)[-1].strip()
+                return CheckResult(
+                    exercise_id, False, f"Not yet. {where}\n  your code raised {last}"
+                )
+        else:
+            got = answer
+        if case.compare is not None:
+            try:
+                ok, why = bool(case.compare(got, case.expected)), "values differ"
+            except Exception as error:  # a wrong type makes the comparison itself fail
+                ok, why = False, f"could not compare: {type(error).__name__}: {error}"
+        else:
+            ok, why = _default_compare(got, case.expected)
+        if not ok:
+            return CheckResult(
+                exercise_id,
+                False,
+                f"Not yet. {where}\n  expected: {_show(case.expected)}\n  got:      {_show(got)}\n"
+                f"  ({why}) Stuck? hint('{exercise_id}')",
+            )
+    return CheckResult(exercise_id, True, f"Correct: all {len(cases)} cases of {exercise_id} pass.")
+
+
+def check(exercise_id: str, answer: Any) -> None:
+    """Print whether ``answer`` solves exercise ``exercise_id``, naming the first failing case."""
+    result = evaluate(exercise_id, answer)
+    print(("✓ " if result.passed else "✗ ") + result.message)
+
+
+def hint(exercise_id: str) -> None:
+    """Print the hint of an exercise."""
+    try:
+        print(f"Hint for {exercise_id}: {get(exercise_id).hint}")
+    except KeyError as error:
+        print(error.args[0])
+
+
+def solution(exercise_id: str) -> None:
+    """Print the reference solution of an exercise (only when asked)."""
+    try:
+        print(f"Solution to {exercise_id}:\n{get(exercise_id).solution}")
+    except KeyError as error:
+        print(error.args[0])

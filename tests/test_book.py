@@ -1,0 +1,125 @@
+"""Book checks: paired notebooks in sync, no committed outputs, the toc, Colab cells, exercises."""
+
+from __future__ import annotations
+
+import re
+
+import jupytext
+import nbformat
+import pytest
+
+from companion import book
+from companion.exercises import registry
+
+ROOT = book.REPO_ROOT
+SOURCES = [page for page in book.toc_files() if book.is_notebook_source(page)]
+IDS = [str(path.relative_to(ROOT)) for path in SOURCES]
+EXERCISE_LABEL = re.compile(r"^```\{exercise\}.*\n:label: ([\w-]+)", re.MULTILINE)
+SOLUTION_START = re.compile(r"^```\{solution-start\} ([\w-]+)", re.MULTILINE)
+
+
+def _cells(notebook: nbformat.NotebookNode) -> list[tuple[str, str, list[str]]]:
+    return [
+        (cell.cell_type, cell.source.strip(), sorted(cell.get("metadata", {}).get("tags", [])))
+        for cell in notebook.cells
+    ]
+
+
+def test_every_toc_entry_exists():
+    missing = [str(page.relative_to(ROOT)) for page in book.toc_files() if not page.exists()]
+    assert not missing, f"_toc.yml names pages that do not exist: {missing}"
+
+
+def test_there_are_notebooks_to_check():
+    assert SOURCES, "the toc names no executable page"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_notebook_source_has_a_committed_pair(source):
+    pair = source.with_suffix(".ipynb")
+    assert pair.exists(), f"{source.name} has no paired {pair.name}: run `make pair`."
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_paired_notebook_is_in_sync_with_markdown(source):
+    from_markdown = jupytext.read(source)
+    committed = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    assert _cells(committed) == _cells(from_markdown), (
+        f"{source.with_suffix('.ipynb').name} differs from {source.name}: edit the .md, then run `make pair`."
+    )
+    formats = committed.metadata.get("jupytext", {}).get("formats", "")
+    assert formats == "ipynb,md:myst", f"{source.name}: jupytext formats are {formats!r}"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_committed_notebook_has_no_outputs(source):
+    notebook = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    dirty = [
+        index
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count"))
+    ]
+    assert not dirty, (
+        f"{source.with_suffix('.ipynb').name} has outputs in cells {dirty}: run `make pair`."
+    )
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_first_code_cell_installs_companion_on_colab_from_configured_url(source):
+    notebook = jupytext.read(source)
+    first = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    assert '"google.colab" in sys.modules' in first.source, (
+        f"{source.name}: first code cell must test for Colab"
+    )
+    assert f'%pip install -q "{book.colab_install_url()}"' in first.source, (
+        f"{source.name}: the Colab install cell must install {book.colab_install_url()!r} (from _config.yml)"
+    )
+    assert "hide-output" in first.metadata.get("tags", []), (
+        f"{source.name}: tag the setup cell hide-output"
+    )
+    for forbidden in ("tensorflow", "keras"):
+        assert forbidden not in first.source.split("%pip", 1)[1].split("\n")[0], (
+            f"{source.name}: do not install {forbidden} on Colab; it ships its own"
+        )
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_chapter_has_objectives_summary_exercises_and_hidden_check(source):
+    text = source.read_text(encoding="utf-8")
+    for heading in ("**Learning objectives**", "## Summary", "## Exercises"):
+        assert heading in text, f"{source.name} lacks {heading!r}"
+    assert text.index("## Summary") < text.index("## Exercises"), (
+        f"{source.name}: Summary comes before Exercises"
+    )
+    assert ":tags: [remove-cell]" in text, (
+        f"{source.name}: add a hidden check cell (tag remove-cell)"
+    )
+    labels = EXERCISE_LABEL.findall(text)
+    assert labels, f"{source.name} has no labelled exercise"
+    solved = SOLUTION_START.findall(text)
+    assert sorted(solved) == sorted(labels), (
+        f"{source.name}: every exercise needs one solution ({labels} vs {solved})"
+    )
+
+
+def test_every_exercise_in_the_book_is_registered_once_and_vice_versa():
+    seen: dict[str, str] = {}
+    for source in book.toc_files():
+        if source.suffix != ".md":
+            continue
+        for label in EXERCISE_LABEL.findall(source.read_text(encoding="utf-8")):
+            assert label not in seen, f"exercise id {label} used in {seen[label]} and {source.name}"
+            seen[label] = source.name
+    registered = set(registry())
+    assert not set(seen) - registered, (
+        f"exercises without metadata in companion.exercises: {sorted(set(seen) - registered)}"
+    )
+    assert not registered - set(seen), (
+        f"registered exercises that are not in the book: {sorted(registered - set(seen))}"
+    )
+
+
+def test_config_defines_repository_url_once_and_colab_button():
+    config = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    assert config.count(book.repository_url()) == 1
+    assert "colab_url: https://colab.research.google.com" in config
