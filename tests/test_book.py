@@ -102,6 +102,23 @@ def test_chapter_has_objectives_summary_exercises_and_hidden_check(source):
     )
 
 
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_chapter_front_matter_gives_minutes_and_prerequisites(source):
+    """The instructor guide is generated from this metadata (``course:`` in the front matter)."""
+    course = jupytext.read(source).metadata.get("course")
+    assert isinstance(course, dict), (
+        f"{source.name}: add `course: {{minutes: N, prerequisites: [...]}}` to the front matter"
+    )
+    assert isinstance(course.get("minutes"), int) and course["minutes"] > 0, (
+        f"{source.name}: course.minutes must be a positive int"
+    )
+    pages = {str(page.relative_to(ROOT / "book").with_suffix("")) for page in book.toc_files()}
+    unknown = [p for p in course.get("prerequisites", []) if p not in pages]
+    assert not unknown, (
+        f"{source.name}: prerequisites {unknown} are not pages of the toc (use e.g. 'intro/getting-started')"
+    )
+
+
 def test_every_exercise_in_the_book_is_registered_once_and_vice_versa():
     seen: dict[str, str] = {}
     for source in book.toc_files():
