@@ -225,7 +225,11 @@ def build_tiny_gpt(
 
     Used in: Part 4, A tiny GPT.
     """
-    for name, value in (("vocab_size", vocab_size), ("context", context), ("num_layers", num_layers)):
+    for name, value in (
+        ("vocab_size", vocab_size),
+        ("context", context),
+        ("num_layers", num_layers),
+    ):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}.")
     ids = keras.Input((context,), dtype="int32", name="ids")

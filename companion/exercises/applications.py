@@ -40,7 +40,9 @@ def _share_new_cases() -> list[Case]:
 
 
 def _block_parameters(d_model: int, mlp_dim: int) -> int:
-    return 4 * (d_model * d_model + d_model) + 4 * d_model + 2 * d_model * mlp_dim + mlp_dim + d_model
+    return (
+        4 * (d_model * d_model + d_model) + 4 * d_model + 2 * d_model * mlp_dim + mlp_dim + d_model
+    )
 
 
 def _block_cases() -> list[Case]:

@@ -1,0 +1,130 @@
+"""companion.language: vocabulary, bigram baseline, Transformer pieces, sampling, e-mail text."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from companion.language import (
+    BOUNDARY,
+    PAD,
+    TransformerBlock,
+    bigram_cross_entropy,
+    bigram_table,
+    build_tiny_gpt,
+    char_vocabulary,
+    encode_words,
+    message_text,
+    sample_words,
+)
+
+
+def test_char_vocabulary_puts_padding_and_boundary_first():
+    vocab = char_vocabulary(["bob", "ann"])
+    assert vocab.chars == ("", ".", "a", "b", "n", "o") and vocab.size == 6
+    assert vocab.encode("nab") == [4, 2, 3]
+    assert vocab.decode([3, 5, 3, BOUNDARY, 2]) == "bob"
+    assert vocab.decode([PAD, 2, PAD]) == "a"
+
+
+def test_char_vocabulary_rejects_boundary_character_and_single_string():
+    with pytest.raises(ValueError, match="'.'"):
+        char_vocabulary(["a.b"])
+    with pytest.raises(TypeError, match="single str"):
+        char_vocabulary("abc")
+    with pytest.raises(ValueError, match=r"\['z'\]"):
+        char_vocabulary(["ab"]).encode("az")
+
+
+def test_encode_words_shifts_targets_by_one_and_pads():
+    vocab = char_vocabulary(["ab", "b"])
+    x, y = encode_words(["ab", "b"], vocab, context=4)
+    assert x.dtype == y.dtype == np.int32
+    assert x.tolist() == [[1, 2, 3, 0], [1, 3, 0, 0]]
+    assert y.tolist() == [[2, 3, 1, 0], [3, 1, 0, 0]]
+
+
+def test_encode_words_rejects_word_longer_than_context():
+    vocab = char_vocabulary(["abcd"])
+    with pytest.raises(ValueError, match="'abcd' has 4 characters; context 4 fits at most 3"):
+        encode_words(["abcd"], vocab, context=4)
+
+
+def test_bigram_table_matches_hand_counts_and_cross_entropy_matches_loop():
+    vocab = char_vocabulary(["ab", "aa"])
+    x, y = encode_words(["ab", "aa"], vocab, context=3)
+    table = bigram_table(x, y, vocab.size, alpha=0.0)
+    # After "a" (id 2): "b" once, "a" once, "." once.
+    assert table[2].tolist() == pytest.approx([0, 1 / 3, 1 / 3, 1 / 3])
+    assert table[BOUNDARY, 2] == 1.0 and table[:, PAD].sum() == 0
+    smoothed = bigram_table(x, y, vocab.size, alpha=1.0)
+    assert np.allclose(smoothed[[BOUNDARY, 2, 3]].sum(axis=1), 1.0)
+    expected = -np.mean(
+        [np.log(smoothed[a, b]) for row_x, row_y in zip(x, y, strict=True)
+         for a, b in zip(row_x, row_y, strict=True) if b != PAD]
+    )  # fmt: skip
+    assert bigram_cross_entropy(smoothed, x, y) == pytest.approx(expected)
+
+
+def test_bigram_table_validates_inputs():
+    with pytest.raises(ValueError, match="same shape"):
+        bigram_table(np.zeros((2, 3), int), np.zeros((2, 4), int), 5)
+    with pytest.raises(ValueError, match="alpha"):
+        bigram_table(np.zeros((2, 3), int), np.zeros((2, 3), int), 5, alpha=-1)
+
+
+def test_transformer_block_is_causal_and_counts_its_parameters():
+    keras.utils.set_random_seed(0)
+    block = TransformerBlock(d_model=8, num_heads=2, mlp_dim=16)
+    x = np.random.default_rng(0).normal(size=(1, 5, 8)).astype("float32")
+    changed = x.copy()
+    changed[0, 3:] += 1.0  # change only the last two positions
+    before, after = np.asarray(block(x)), np.asarray(block(changed))
+    assert np.allclose(before[0, :3], after[0, :3], atol=1e-6)
+    assert not np.allclose(before[0, 3:], after[0, 3:])
+    d, m = 8, 16
+    assert block.count_params() == 4 * (d * d + d) + 4 * d + 2 * d * m + m + d
+
+
+def test_transformer_block_config_round_trips_and_validates_heads():
+    block = TransformerBlock(d_model=8, num_heads=2, dropout=0.1, causal=False)
+    clone = TransformerBlock.from_config(block.get_config())
+    assert (clone.d_model, clone.num_heads, clone.mlp_dim, clone.causal) == (8, 2, 32, False)
+    with pytest.raises(ValueError, match="divisible"):
+        TransformerBlock(d_model=10, num_heads=3)
+
+
+def test_tiny_gpt_maps_ids_to_logits_per_position():
+    model = build_tiny_gpt(7, 5, d_model=8, num_heads=2, num_layers=1)
+    logits = model(np.ones((3, 5), dtype="int32"))
+    assert tuple(logits.shape) == (3, 5, 7)
+    with pytest.raises(ValueError, match="context"):
+        build_tiny_gpt(7, 0)
+
+
+def test_sample_words_is_repeatable_and_uses_the_vocabulary():
+    keras.utils.set_random_seed(1)
+    vocab = char_vocabulary(["abc"])
+    model = build_tiny_gpt(vocab.size, 6, d_model=8, num_heads=2, num_layers=1)
+    first = sample_words(model, vocab, 20, temperature=1.0, seed=3)
+    assert first == sample_words(model, vocab, 20, temperature=1.0, seed=3)
+    assert len(first) == 20 and all(set(word) <= set("abc") and len(word) <= 5 for word in first)
+    with pytest.raises(ValueError, match="temperature"):
+        sample_words(model, vocab, 2, temperature=0)
+
+
+def test_message_text_keeps_subject_and_body_and_strips_html():
+    raw = (
+        "Received: from relay.example\nSubject: Cheap pills\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="X"\n\n'
+        "--X\nContent-Type: text/plain\n\nBuy now\n"
+        "--X\nContent-Type: text/html\n\n<p>Buy&nbsp;<b>now</b> &amp; save</p>\n"
+        "--X\nContent-Type: image/gif\nContent-Transfer-Encoding: base64\n\nR0lG\n--X--\n"
+    )
+    text = message_text(raw)
+    assert text.startswith("Cheap pills Buy now")
+    assert "now & save" in text and "<b>" not in text
+    assert "relay.example" not in text and "R0lG" not in text
+    with pytest.raises(TypeError, match="str"):
+        message_text(b"bytes")
