@@ -94,3 +94,88 @@ register(
         cases=_block_cases,
     ),
 )
+
+
+# --------------------------------------------------------------------------- 2. Classifying messages
+def _precision_recall(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float]:
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    true_pos = np.sum((y_pred == 1) & (y_true == 1))
+    flagged, positives = np.sum(y_pred == 1), np.sum(y_true == 1)
+    return (
+        float(true_pos / flagged) if flagged else 0.0,
+        float(true_pos / positives) if positives else 0.0,
+    )
+
+
+def _precision_recall_cases() -> list[Case]:
+    rng = np.random.default_rng(3)
+    y_true, y_pred = rng.integers(0, 2, 40), rng.integers(0, 2, 40)
+    return [
+        Case("precision_recall([1, 1, 0, 0], [1, 0, 1, 0])", (0.5, 0.5), args=([1, 1, 0, 0], [1, 0, 1, 0])),
+        Case("precision_recall([1, 1, 1, 0], [1, 1, 0, 0])", (1.0, 2 / 3), args=([1, 1, 1, 0], [1, 1, 0, 0])),
+        Case("precision_recall of 40 random labels", _precision_recall(y_true, y_pred), args=(y_true, y_pred)),
+        Case("precision_recall([0, 1], [0, 0]) (nothing flagged)", (0.0, 0.0), args=([0, 1], [0, 0])),
+        Case("precision_recall([0, 0], [1, 0]) (no spam at all)", (0.0, 0.0), args=([0, 0], [1, 0])),
+    ]  # fmt: skip
+
+
+def _cost(y_true, y_pred, cost_fp: float, cost_fn: float) -> float:
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    false_pos = np.sum((y_pred == 1) & (y_true == 0))
+    false_neg = np.sum((y_pred == 0) & (y_true == 1))
+    return float((cost_fp * false_pos + cost_fn * false_neg) / len(y_true))
+
+
+def _cost_cases() -> list[Case]:
+    rng = np.random.default_rng(4)
+    y_true, y_pred = rng.integers(0, 2, 50), rng.integers(0, 2, 50)
+    return [
+        Case("expected_cost([1, 0, 1, 0], [0, 1, 1, 0], 10, 1)", 11 / 4, args=([1, 0, 1, 0], [0, 1, 1, 0], 10, 1)),
+        Case("expected_cost of a perfect filter", 0.0, args=([1, 0, 1], [1, 0, 1], 10, 1)),
+        Case("expected_cost([1, 1], [0, 0], 5, 2) (all spam missed)", 2.0, args=([1, 1], [0, 0], 5, 2)),
+        Case("expected_cost of 50 random labels, costs 3 and 0.5", _cost(y_true, y_pred, 3, 0.5), args=(y_true, y_pred, 3, 0.5)),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="applications-2-1",
+        title="Precision and recall by hand",
+        difficulty="easy",
+        minutes=10,
+        hint="Count true positives, predicted positives and actual positives with boolean masks.",
+        solution="def precision_recall(y_true, y_pred):\n"
+        "    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)\n"
+        "    true_pos = np.sum((y_pred == 1) & (y_true == 1))\n"
+        "    flagged, positives = np.sum(y_pred == 1), np.sum(y_true == 1)\n"
+        "    precision = true_pos / flagged if flagged else 0.0\n"
+        "    recall = true_pos / positives if positives else 0.0\n"
+        "    return float(precision), float(recall)",
+        cases=_precision_recall_cases,
+    ),
+    Exercise(
+        id="applications-2-2",
+        title="Expected cost of a filter",
+        difficulty="easy",
+        minutes=15,
+        hint="False positives are ham (0) predicted as spam (1); false negatives the reverse. "
+        "Divide the total cost by the number of messages.",
+        solution="def expected_cost(y_true, y_pred, cost_fp, cost_fn):\n"
+        "    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)\n"
+        "    false_pos = np.sum((y_pred == 1) & (y_true == 0))\n"
+        "    false_neg = np.sum((y_pred == 0) & (y_true == 1))\n"
+        "    return float((cost_fp * false_pos + cost_fn * false_neg) / len(y_true))",
+        cases=_cost_cases,
+    ),
+    Exercise(
+        id="applications-2-3",
+        title="What a random split hides",
+        difficulty="medium",
+        minutes=20,
+        hint="Use a boolean mask from a seeded generator for the random split and reuse the "
+        "TfidfVectorizer and LogisticRegression settings of the baseline.",
+        solution="A random split puts later spam and copies of test messages into training, so its "
+        "F1 is higher and answers the wrong question; quote the split by folder (time). For a "
+        "support inbox, split by thread, by customer and by date.",
+    ),
+)
