@@ -179,3 +179,65 @@ register(
         "support inbox, split by thread, by customer and by date.",
     ),
 )
+
+
+# --------------------------------------------------------------------------- 4. Forecasting
+def _seasonal_cases() -> list[Case]:
+    history = np.arange(1.0, 11.0)  # 1 .. 10
+    rng = np.random.default_rng(5)
+    noisy = rng.normal(size=30)
+    return [
+        Case("seasonal_forecast(1..10, 3, 4)", np.array([7.0, 8.0, 9.0]), args=(history, 3, 4)),
+        Case("seasonal_forecast(1..10, 6, 4) (longer than a season)",
+             np.array([7.0, 8.0, 9.0, 10.0, 7.0, 8.0]), args=(history, 6, 4)),
+        Case("seasonal_forecast(1..10, 2, 1) (season 1: naive)", np.array([10.0, 10.0]), args=(history, 2, 1)),
+        Case("seasonal_forecast(30 random values, 12, 12)", noisy[-12:], args=(noisy, 12, 12)),
+    ]  # fmt: skip
+
+
+def _mape_cases() -> list[Case]:
+    return [
+        Case("mape([100, 200], [110, 180])", 0.1, args=([100, 200], [110, 180])),
+        Case("mape([1, 2, 4], [1, 2, 4]) (perfect)", 0.0, args=([1, 2, 4], [1, 2, 4])),
+        Case("mape([-50], [-45]) (negative actual)", 0.1, args=([-50], [-45])),
+        Case("mape of 2-D arrays [[10, 20], [40, 80]] vs [[12, 20], [40, 60]]", 0.1125,
+             args=(np.array([[10, 20], [40, 80]]), np.array([[12, 20], [40, 60]]))),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="applications-4-1",
+        title="Seasonal naive by hand",
+        difficulty="easy",
+        minutes=10,
+        hint="Take the last `season` values and repeat them until you have `horizon` of them "
+        "(`np.resize` or `np.tile`).",
+        solution="def seasonal_forecast(history, horizon, season):\n"
+        "    last_season = np.asarray(history, dtype=float)[-season:]\n"
+        "    return np.resize(last_season, horizon)",
+        cases=_seasonal_cases,
+    ),
+    Exercise(
+        id="applications-4-2",
+        title="MAPE and its trap",
+        difficulty="easy",
+        minutes=10,
+        hint="Divide the absolute error by the absolute actual value, then average.",
+        solution="def mape(actual, forecast):\n"
+        "    actual, forecast = np.asarray(actual, dtype=float), np.asarray(forecast, dtype=float)\n"
+        "    return float(np.mean(np.abs((actual - forecast) / actual)))",
+        cases=_mape_cases,
+    ),
+    Exercise(
+        id="applications-4-3",
+        title="Leak the future on purpose",
+        difficulty="medium",
+        minutes=20,
+        hint="`valid_origins(n, INPUT_LEN, HORIZON)` gives every origin; clone the network with "
+        "`keras.models.clone_model` so it starts from fresh weights.",
+        solution="Training on every origin puts most test targets into training, so the test MAE "
+        "drops but measures memory, not forecasting. Pick the input length on the validation "
+        "period, never on the test period.",
+    ),
+)
