@@ -66,8 +66,8 @@ def test_seasonal_naive_is_exact_on_a_purely_seasonal_series():
 def test_interval_halfwidth_covers_the_requested_share_of_past_errors():
     errors = np.arange(1.0, 11.0)[:, None] * np.array([[1.0, -2.0]])
     width = interval_halfwidth(errors, 0.9)
-    assert width.tolist() == [9.0, 18.0]
-    assert interval_coverage(np.abs(errors), -width, width) == 0.9
+    assert width.tolist() == [10.0, 20.0]  # "higher": never below the requested share
+    assert interval_coverage(np.abs(errors), -width, width) >= 0.9
     with pytest.raises(ValueError, match="coverage"):
         interval_halfwidth(errors, 1.5)
 
