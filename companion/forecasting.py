@@ -114,13 +114,16 @@ def interval_halfwidth(errors: np.ndarray, coverage: float) -> np.ndarray:
 
 
 def interval_coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
-    """The share of actual values inside ``[lower, upper]``.
+    """The share of actual values inside ``[lower, upper]`` (bounds broadcast against ``actual``).
 
     Used in: Part 4, Forecasting.
     """
     actual, lower, upper = (np.asarray(a, dtype=float) for a in (actual, lower, upper))
-    if not actual.shape == lower.shape == upper.shape:
+    try:
+        actual, lower, upper = np.broadcast_arrays(actual, lower, upper)
+    except ValueError as error:
         raise ValueError(
-            f"actual, lower and upper must have one shape, got {actual.shape}, {lower.shape}, {upper.shape}."
-        )
+            f"actual, lower and upper must have one shape (or broadcast to it), got "
+            f"{actual.shape}, {lower.shape}, {upper.shape}."
+        ) from error
     return float(np.mean((actual >= lower) & (actual <= upper)))

@@ -75,4 +75,4 @@ def test_interval_halfwidth_covers_the_requested_share_of_past_errors():
 def test_interval_coverage_counts_values_inside_bounds():
     assert interval_coverage([1, 2, 3, 4], [0, 2.5, 3, 0], [2, 3, 3, 3]) == 0.5
     with pytest.raises(ValueError, match="one shape"):
-        interval_coverage([1, 2], [0], [3])
+        interval_coverage([1, 2], [0, 1, 2], [3])
