@@ -241,3 +241,76 @@ register(
         "period, never on the test period.",
     ),
 )
+
+
+# --------------------------------------------------------------------------- 5. Recommendation
+def _user_ndcg(recommended, relevant, k: int) -> float:
+    relevant = set(relevant)
+    if not relevant:
+        return 0.0
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    gains = np.array([item in relevant for item in list(recommended)[:k]], dtype=float)
+    return float(gains @ discounts[: gains.size] / discounts[: min(k, len(relevant))].sum())
+
+
+def _user_recall_cases() -> list[Case]:
+    return [
+        Case("user_recall([5, 3, 9, 1], {3, 1, 7}, 2)", 1 / 3, args=([5, 3, 9, 1], {3, 1, 7}, 2)),
+        Case("user_recall([5, 3, 9, 1], {3, 1, 7}, 4)", 2 / 3, args=([5, 3, 9, 1], {3, 1, 7}, 4)),
+        Case("user_recall([1, 2], [], 2) (nothing relevant)", 0.0, args=([1, 2], [], 2)),
+        Case("user_recall(np.array([4, 2, 8]), [8, 4], 3)", 1.0, args=(np.array([4, 2, 8]), [8, 4], 3)),
+    ]  # fmt: skip
+
+
+def _user_ndcg_cases() -> list[Case]:
+    return [
+        Case("user_ndcg([1, 2, 3], {1}, 3) (hit at the top)", 1.0, args=([1, 2, 3], {1}, 3)),
+        Case("user_ndcg([2, 1, 3], {1}, 3) (hit at rank 2)", _user_ndcg([2, 1, 3], {1}, 3), args=([2, 1, 3], {1}, 3)),
+        Case("user_ndcg([5, 6, 1, 2], {1, 2, 9}, 4)", _user_ndcg([5, 6, 1, 2], {1, 2, 9}, 4), args=([5, 6, 1, 2], {1, 2, 9}, 4)),
+        Case("user_ndcg([7, 8], {9}, 2) (no hit)", 0.0, args=([7, 8], {9}, 2)),
+        Case("user_ndcg([1, 2, 3], [], 3) (nothing relevant)", 0.0, args=([1, 2, 3], [], 3)),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="applications-5-1",
+        title="Recall at k for one user",
+        difficulty="easy",
+        minutes=10,
+        hint="Intersect the set of relevant items with the first k recommendations.",
+        solution="def user_recall(recommended, relevant, k):\n"
+        "    relevant = set(relevant)\n"
+        "    if not relevant:\n"
+        "        return 0.0\n"
+        "    return len(relevant.intersection(list(recommended)[:k])) / len(relevant)",
+        cases=_user_recall_cases,
+    ),
+    Exercise(
+        id="applications-5-2",
+        title="NDCG for one user",
+        difficulty="medium",
+        minutes=15,
+        hint="Discount rank r (from 1) by 1 / log2(r + 1); the ideal list puts min(k, |relevant|) "
+        "hits first.",
+        solution="def user_ndcg(recommended, relevant, k):\n"
+        "    relevant = set(relevant)\n"
+        "    if not relevant:\n"
+        "        return 0.0\n"
+        "    discounts = 1.0 / np.log2(np.arange(2, k + 2))\n"
+        "    gains = np.array([item in relevant for item in list(recommended)[:k]], dtype=float)\n"
+        "    return float(gains @ discounts[: gains.size] / discounts[: min(k, len(relevant))].sum())",
+        cases=_user_ndcg_cases,
+    ),
+    Exercise(
+        id="applications-5-3",
+        title="Onboarding a new user",
+        difficulty="hard",
+        minutes=25,
+        hint="Read the item vectors with `mf.get_layer('items').get_weights()[0]`; a new user's "
+        "vector can be the mean of the vectors of the films they picked.",
+        solution="Average the item vectors of the picked films, score every film by dot product "
+        "plus bias, and exclude the picks. Evaluate by hiding all but five interactions of "
+        "existing users and comparing recall@10 with the popularity list.",
+    ),
+)
