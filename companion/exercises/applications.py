@@ -314,3 +314,100 @@ register(
         "existing users and comparing recall@10 with the popularity list.",
     ),
 )
+
+
+# --------------------------------------------------------------------------- 3. Vision in a product
+def _ece(confidences, correct, num_bins: int) -> float:
+    confidences = np.asarray(confidences, dtype=float)
+    correct = np.asarray(correct, dtype=float)
+    bins = np.clip(np.ceil(confidences * num_bins).astype(int) - 1, 0, num_bins - 1)
+    total = 0.0
+    for b in range(num_bins):
+        members = bins == b
+        if members.any():
+            total += members.sum() * abs(correct[members].mean() - confidences[members].mean())
+    return total / confidences.size
+
+
+def _ece_cases() -> list[Case]:
+    rng = np.random.default_rng(6)
+    conf = rng.uniform(0.1, 1.0, 200)
+    hits = rng.random(200) < conf**2
+    return [
+        Case("ece([0.7] * 10, 7 right and 3 wrong, 10) (calibrated)", 0.0,
+             args=(np.full(10, 0.7), np.array([1] * 7 + [0] * 3, bool), 10)),
+        Case("ece([0.95, 0.95, 0.15], [True, False, True], 10)", (2 * 0.45 + 0.85) / 3,
+             args=(np.array([0.95, 0.95, 0.15]), np.array([True, False, True]), 10)),
+        Case("ece([1.0, 0.0], [True, True], 4) (edges)", 0.5,
+             args=(np.array([1.0, 0.0]), np.array([True, True]), 4)),
+        Case("ece of 200 over-confident predictions, 15 bins", _ece(conf, hits, 15), args=(conf, hits, 15)),
+    ]  # fmt: skip
+
+
+def _same_or_both_nan(got: object, expected: tuple[float, float]) -> bool:
+    try:
+        coverage, accuracy = (float(v) for v in got)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return False
+    same_accuracy = (np.isnan(accuracy) and np.isnan(expected[1])) or np.isclose(
+        accuracy, expected[1]
+    )
+    return bool(np.isclose(coverage, expected[0]) and same_accuracy)
+
+
+def _selective_cases() -> list[Case]:
+    conf = np.array([0.9, 0.6, 0.99, 0.3])
+    right = np.array([True, False, True, False])
+    return [
+        Case("selective(conf, right, 0.5)", (0.75, 2 / 3), args=(conf, right, 0.5), compare=_same_or_both_nan),
+        Case("selective(conf, right, 0.9) (threshold inclusive)", (0.5, 1.0), args=(conf, right, 0.9), compare=_same_or_both_nan),
+        Case("selective(conf, right, 0.0) (answer everything)", (1.0, 0.5), args=(conf, right, 0.0), compare=_same_or_both_nan),
+        Case("selective(conf, right, 0.999) (answer nothing)", (0.0, float("nan")), args=(conf, right, 0.999), compare=_same_or_both_nan),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="applications-3-1",
+        title="Expected calibration error",
+        difficulty="medium",
+        minutes=15,
+        hint="Compute each confidence's bin index with np.ceil, clip it to 0..B-1, then add "
+        "n_b * |accuracy_b - confidence_b| over the non-empty bins and divide by n.",
+        solution="def ece(confidences, correct, num_bins):\n"
+        "    confidences = np.asarray(confidences, dtype=float)\n"
+        "    correct = np.asarray(correct, dtype=float)\n"
+        "    bins = np.clip(np.ceil(confidences * num_bins).astype(int) - 1, 0, num_bins - 1)\n"
+        "    total = 0.0\n"
+        "    for b in range(num_bins):\n"
+        "        members = bins == b\n"
+        "        if members.any():\n"
+        "            total += members.sum() * abs(correct[members].mean() - confidences[members].mean())\n"
+        "    return total / confidences.size",
+        cases=_ece_cases,
+    ),
+    Exercise(
+        id="applications-3-2",
+        title="Coverage and accuracy at a threshold",
+        difficulty="easy",
+        minutes=10,
+        hint="A boolean mask `confidences >= threshold` gives both numbers: its mean, and the "
+        "mean of `correct` where it is true.",
+        solution="def selective(confidences, correct, threshold):\n"
+        "    confidences, correct = np.asarray(confidences), np.asarray(correct, dtype=bool)\n"
+        "    answered = confidences >= threshold\n"
+        '    accuracy = correct[answered].mean() if answered.any() else float("nan")\n'
+        "    return float(answered.mean()), float(accuracy)",
+        cases=_selective_cases,
+    ),
+    Exercise(
+        id="applications-3-3",
+        title="Other foreign inputs",
+        difficulty="medium",
+        minutes=20,
+        hint="Reuse `softmax(model.predict(images), temperature).max(axis=1) >= threshold`.",
+        solution="Compute the share of inverted digits and of noise images whose confidence passes "
+        "the threshold; confidence is not a distance to the training data, so some pass. Add an "
+        "input check, a rejection class trained on such images, and monitoring of abstentions.",
+    ),
+)
