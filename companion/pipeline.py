@@ -139,7 +139,9 @@ def labelled_subset(
         )
     rng = np.random.default_rng(seed)
     share = count // len(classes)
-    chosen = [rng.choice(np.flatnonzero(y == label), size=share, replace=False) for label in classes]
+    chosen = [
+        rng.choice(np.flatnonzero(y == label), size=share, replace=False) for label in classes
+    ]
     picked = np.concatenate(chosen)
     remainder = count - picked.size
     if remainder:

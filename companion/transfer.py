@@ -189,4 +189,6 @@ def compare_label_budgets(
                     )
                     seconds = frozen_seconds + time.perf_counter() - start
                     record(count, "fine-tuned base", seed, model, seconds)
-    return pd.DataFrame(rows, columns=["labels", "method", "seed", "test_accuracy", "train_seconds"])
+    return pd.DataFrame(
+        rows, columns=["labels", "method", "seed", "test_accuracy", "train_seconds"]
+    )

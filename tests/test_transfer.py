@@ -25,7 +25,9 @@ def test_build_transfer_model_copies_and_freezes_the_base():
     new = transfer.build_transfer_model(base, 5, dense_units=6)
     copied = new.layers[1]
     assert copied is not base and not copied.trainable
-    assert all(np.array_equal(a, b) for a, b in zip(copied.get_weights(), base.get_weights()))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(copied.get_weights(), base.get_weights(), strict=True)
+    )
     assert tuple(new.output.shape[1:]) == (5,)
     trainable = transfer.build_transfer_model(base, 5, freeze=False)
     assert trainable.layers[1].trainable
@@ -42,7 +44,12 @@ def test_compare_label_budgets_returns_one_row_per_run():
     x = rng.random((60, 8, 8, 1), dtype=np.float32)
     y = np.arange(60) % 3
     table = transfer.compare_label_budgets(
-        _pretrained(), x, y, x[:12], y[:12], label_counts=(6, 12),
+        _pretrained(),
+        x,
+        y,
+        x[:12],
+        y[:12],
+        label_counts=(6, 12),
         build_scratch=_pretrained,
         epochs=1,
         fine_tune_epochs=1,
@@ -55,7 +62,9 @@ def test_compare_label_budgets_returns_one_row_per_run():
 def test_compare_label_budgets_rejects_unknown_methods():
     x = np.zeros((6, 8, 8, 1), np.float32)
     with pytest.raises(ValueError, match="methods"):
-        transfer.compare_label_budgets(_pretrained(), x, np.arange(6) % 3, x, np.arange(6) % 3, methods=("magic",))
+        transfer.compare_label_budgets(
+            _pretrained(), x, np.arange(6) % 3, x, np.arange(6) % 3, methods=("magic",)
+        )
     with pytest.raises(ValueError, match="include both"):
         transfer.compare_label_budgets(
             _pretrained(), x, np.arange(6) % 3, x, np.arange(6) % 3, methods=("fine-tuned base",)
