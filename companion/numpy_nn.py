@@ -36,6 +36,7 @@ __all__ = [
     "causal_mask",
     "dense_backward",
     "dense_forward",
+    "dot_as_text",
     "gradient_check",
     "huber",
     "huber_grad",
@@ -86,6 +87,26 @@ def _same_shape(a: Array, b: Array, name_a: str, name_b: str) -> None:
 def _ndim(a: Array, ndim: int, name: str, expected: str) -> None:
     if a.ndim != ndim:
         raise ValueError(f"{name} must be {expected}, got shape {a.shape}.")
+
+
+def _number(x: float, digits: int) -> str:
+    text = f"{x:.{digits}g}".replace("-", "−")
+    return f"({text})" if x < 0 else text
+
+
+def dot_as_text(a: ArrayLike, b: ArrayLike, digits: int = 4) -> str:
+    """A dot product written out for a worked example: ``"1·2 + 3·(−1) = −1"``.
+
+    ``a`` and ``b`` are vectors of the same length ``(n,)``; each number is shown with
+    ``digits`` significant digits. Used in: Part 2, Tensors; Forward propagation.
+    """
+    a, b = _array(a, "a"), _array(b, "b")
+    _same_shape(a, b, "a", "b")
+    _ndim(a, 1, "a", "a vector of shape (n,)")
+    terms = " + ".join(
+        f"{_number(x, digits)}·{_number(y, digits)}" for x, y in zip(a, b, strict=True)
+    )
+    return f"{terms} = {f'{float(a @ b):.{digits}g}'.replace('-', '−')}"
 
 
 # ------------------------------------------------------------------------ activations

@@ -36,6 +36,19 @@ def tf_grad(f, x: np.ndarray) -> np.ndarray:
     return tape.gradient(value, variable).numpy()
 
 
+@FAST
+@given(
+    st.integers(1, 5).flatmap(
+        lambda n: st.tuples(*[arrays(np.int64, n, elements=st.integers(-9, 9))] * 2)
+    )
+)
+def test_dot_as_text_evaluates_to_the_dot_product(pair):
+    a, b = pair
+    text = nn.dot_as_text(a, b)
+    expression, result = text.replace("−", "-").replace("·", "*").split(" = ")
+    assert eval(expression) == int(result) == int(a @ b)
+
+
 # ----------------------------------------------------------------------------- activations
 @FAST
 @given(batches())

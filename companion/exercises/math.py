@@ -1,0 +1,126 @@
+"""Exercises of Part 2, Mathematics (ids ``math-1-*`` .. ``math-6-*``).
+
+Expected results come from NumPy, SciPy or :mod:`companion.numpy_nn`, each of which
+is tested against an independent computation in ``tests/test_numpy_nn.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import numpy_nn as nn
+from .core import Case, Exercise, register
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def _arrays_close(got: Any, expected: Any) -> bool:
+    """A tuple of arrays, compared entry by entry (shapes and values)."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+        return False
+    return all(
+        np.shape(g) == np.shape(e) and np.allclose(g, e, rtol=1e-6, atol=1e-9)
+        for g, e in zip(got, expected, strict=True)
+    )
+
+
+def _exact(got: Any, expected: Any) -> bool:
+    return (
+        isinstance(got, np.ndarray)
+        and got.dtype == expected.dtype
+        and np.array_equal(got, expected)
+    )
+
+
+# ------------------------------------------------------------------ 1. Tensors
+def _matmul_cases() -> list[Case]:
+    rng = _rng(11)
+    A, B = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    return [
+        Case("matmul of a (2, 3) and a (3, 2) matrix of small integers",
+             np.array([[2.0, -3.0], [2.0, -2.0]]),
+             args=(np.array([[1.0, 2, 0], [-1, 3, 1]]), np.array([[2.0, 1], [0, -2], [4, 5]]))),
+        Case("matmul of random (3, 4) and (4, 2) matrices", A @ B, args=(A, B)),
+        Case("matmul of a (1, 3) row and a (3, 1) column", np.array([[32.0]]),
+             args=(np.array([[1.0, 2, 3]]), np.array([[4.0], [5], [6]]))),
+        Case("matmul of a (3, 1) column and a (1, 2) row (an outer product)",
+             np.array([[4.0, 5], [8, 10], [12, 15]]),
+             args=(np.array([[1.0], [2], [3]]), np.array([[4.0, 5]]))),
+    ]  # fmt: skip
+
+
+def _dense_shape_cases() -> list[Case]:
+    return [
+        Case("dense_output_shape((32, 64), 10)", (32, 10), args=((32, 64), 10)),
+        Case("dense_output_shape((4, 7, 64), 16) (a batch of sequences)", (4, 7, 16), args=((4, 7, 64), 16)),
+        Case("dense_output_shape((5,), 3) (a single vector)", (3,), args=((5,), 3)),
+        Case("dense_output_shape((2, 3, 4, 8), 1)", (2, 3, 4, 1), args=((2, 3, 4, 8), 1)),
+    ]  # fmt: skip
+
+
+def _mlp_params_cases() -> list[Case]:
+    return [
+        Case("mlp_params([64, 32, 10])", 64 * 32 + 32 + 32 * 10 + 10, args=([64, 32, 10],)),
+        Case("mlp_params([784, 10]) (one layer)", 7850, args=([784, 10],)),
+        Case("mlp_params([3, 5, 5, 5, 1])", 3 * 5 + 5 + 2 * (5 * 5 + 5) + 5 + 1, args=([3, 5, 5, 5, 1],)),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-1-1",
+        title="A matrix product with loops",
+        difficulty="easy",
+        minutes=10,
+        hint="C[i, k] is the sum over j of A[i, j] * B[j, k]; loop over i, k and j. Start from np.zeros((m, p)).",
+        solution=(
+            "def matmul(A, B):\n"
+            "    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)\n"
+            "    (m, n), (_, p) = A.shape, B.shape\n"
+            "    C = np.zeros((m, p))\n"
+            "    for i in range(m):\n"
+            "        for k in range(p):\n"
+            "            for j in range(n):\n"
+            "                C[i, k] += A[i, j] * B[j, k]\n"
+            "    return C"
+        ),
+        cases=_matmul_cases,
+    ),
+    Exercise(
+        id="math-1-2",
+        title="The output shape of a dense layer",
+        difficulty="easy",
+        minutes=5,
+        hint="Dense acts on the last axis only: keep every other axis and replace the last one by units.",
+        solution="def dense_output_shape(input_shape, units):\n    return (*tuple(input_shape)[:-1], units)",
+        cases=_dense_shape_cases,
+    ),
+    Exercise(
+        id="math-1-3",
+        title="Count the parameters of a network",
+        difficulty="easy",
+        minutes=5,
+        hint="Pair consecutive sizes with zip(sizes[:-1], sizes[1:]); each pair contributes d_in * d_out + d_out.",
+        solution=(
+            "def mlp_params(sizes):\n"
+            "    return sum(d_in * d_out + d_out for d_in, d_out in zip(sizes[:-1], sizes[1:]))"
+        ),
+        cases=_mlp_params_cases,
+    ),
+    Exercise(
+        id="math-1-4",
+        title="The broadcasting trap",
+        difficulty="medium",
+        minutes=10,
+        hint="Write out which prediction and which target entry (i, j) of the (32, 32) difference uses.",
+        solution=(
+            "Entry (i, j) is y_pred[i] - y_true[j]; only the diagonal pairs match, the rest compare "
+            "unrelated examples, whose mean squared difference is var(a) + var(b) + (mean gap)^2. "
+            "Fix: y_pred.squeeze(-1) - y_true, or y_pred - y_true[:, None]."
+        ),
+    ),
+)
