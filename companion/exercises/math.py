@@ -124,3 +124,117 @@ register(
         ),
     ),
 )
+
+
+# ------------------------------------------------------- 2. Forward propagation
+def _softmax_cases() -> list[Case]:
+    batch = _rng(21).normal(scale=3.0, size=(4, 5))
+    return [
+        Case("softmax([1, 2, 3]) (one vector)", nn.softmax([1.0, 2.0, 3.0]), args=(np.array([1.0, 2.0, 3.0]),)),
+        Case("softmax of a (4, 5) batch: one distribution per row", nn.softmax(batch), args=(batch,)),
+        Case("softmax([[1000, 1001], [-1000, -1001]]) (must not overflow)",
+             nn.softmax([[1000.0, 1001.0], [-1000.0, -1001.0]]),
+             args=(np.array([[1000.0, 1001.0], [-1000.0, -1001.0]]),)),
+        Case("softmax([5, 5, 5, 5]) (equal logits)", np.full(4, 0.25), args=(np.full(4, 5.0),)),
+    ]  # fmt: skip
+
+
+def _sigmoid_derivative_cases() -> list[Case]:
+    z = np.linspace(-8, 8, 17)
+    return [
+        Case("sigmoid_derivative(0.0)", 0.25, args=(0.0,)),
+        Case("sigmoid_derivative(np.linspace(-8, 8, 17))", nn.sigmoid_grad(z), args=(z,)),
+        Case("sigmoid_derivative([-50, 50]) (tiny, not nan)", nn.sigmoid_grad([-50.0, 50.0]),
+             args=(np.array([-50.0, 50.0]),)),
+    ]  # fmt: skip
+
+
+def _two_layer_args(seed: int, n: int) -> tuple[np.ndarray, ...]:
+    rng = _rng(seed)
+    return (rng.normal(size=(n, 3)), rng.normal(size=(3, 4)), rng.normal(size=4),
+            rng.normal(size=(4, 2)), rng.normal(size=2))  # fmt: skip
+
+
+def _two_layer_expected(X: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray) -> np.ndarray:  # fmt: skip
+    return nn.softmax(nn.dense_forward(nn.relu(nn.dense_forward(X, W1, b1)), W2, b2))
+
+
+def _two_layer_cases() -> list[Case]:
+    return [
+        Case(f"two_layer_forward on a random batch of {n} (3 inputs, 4 hidden, 2 classes)",
+             _two_layer_expected(*args), args=args)
+        for n, args in ((1, _two_layer_args(22, 1)), (6, _two_layer_args(23, 6)))
+    ]  # fmt: skip
+
+
+def _collapse_cases() -> list[Case]:
+    rng = _rng(24)
+    W1, b1, W2, b2 = (
+        rng.normal(size=(3, 5)),
+        rng.normal(size=5),
+        rng.normal(size=(5, 2)),
+        rng.normal(size=2),
+    )
+    return [
+        Case("collapse of a (3, 5) and a (5, 2) layer: returns (W, b)", (W1 @ W2, b1 @ W2 + b2),
+             args=(W1, b1, W2, b2), compare=_arrays_close),
+        Case("collapse with identity weights and zero biases", (np.eye(2), np.zeros(2)),
+             args=(np.eye(2), np.zeros(2), np.eye(2), np.zeros(2)), compare=_arrays_close),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-2-1",
+        title="Write softmax",
+        difficulty="easy",
+        minutes=10,
+        hint="Subtract z.max(axis=-1, keepdims=True) before np.exp, then divide by the sum along the last axis (keepdims=True).",
+        solution=(
+            "def softmax(z):\n"
+            "    z = np.asarray(z, dtype=float)\n"
+            "    e = np.exp(z - z.max(axis=-1, keepdims=True))\n"
+            "    return e / e.sum(axis=-1, keepdims=True)"
+        ),
+        cases=_softmax_cases,
+    ),
+    Exercise(
+        id="math-2-2",
+        title="The derivative of the sigmoid",
+        difficulty="easy",
+        minutes=10,
+        hint="sigma'(z) = sigma(z) * (1 - sigma(z)); compute sigma(z) without overflow for large negative z.",
+        solution=(
+            "def sigmoid_derivative(z):\n"
+            "    z = np.asarray(z, dtype=float)\n"
+            "    e = np.exp(-np.abs(z))\n"
+            "    s = np.where(z >= 0, 1 / (1 + e), e / (1 + e))\n"
+            "    return s * (1 - s)"
+        ),
+        cases=_sigmoid_derivative_cases,
+    ),
+    Exercise(
+        id="math-2-3",
+        title="A two-layer forward pass",
+        difficulty="medium",
+        minutes=15,
+        hint="H1 = relu(X @ W1 + b1), Z2 = H1 @ W2 + b2, then a stable softmax along the last axis.",
+        solution=(
+            "def two_layer_forward(X, W1, b1, W2, b2):\n"
+            "    H1 = np.maximum(np.asarray(X) @ W1 + b1, 0.0)\n"
+            "    Z2 = H1 @ W2 + b2\n"
+            "    e = np.exp(Z2 - Z2.max(axis=-1, keepdims=True))\n"
+            "    return e / e.sum(axis=-1, keepdims=True)"
+        ),
+        cases=_two_layer_cases,
+    ),
+    Exercise(
+        id="math-2-4",
+        title="Collapse two linear layers",
+        difficulty="medium",
+        minutes=15,
+        hint="Expand (X W1 + b1) W2 + b2 and read off the matrix that multiplies X and the constant term.",
+        solution="def collapse(W1, b1, W2, b2):\n    return W1 @ W2, b1 @ W2 + b2",
+        cases=_collapse_cases,
+    ),
+)
