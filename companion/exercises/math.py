@@ -238,3 +238,106 @@ register(
         cases=_collapse_cases,
     ),
 )
+
+
+# ----------------------------------------------------------- 3. Loss functions
+def _logsumexp_cases() -> list[Case]:
+    batch = _rng(31).normal(scale=4.0, size=(5, 3))
+    return [
+        Case("logsumexp([0, 0]) = log 2", np.log(2.0), args=(np.zeros(2),)),
+        Case("logsumexp of a (5, 3) batch: one number per row", nn.logsumexp(batch), args=(batch,)),
+        Case("logsumexp([1000, 1000]) (must not overflow)", 1000.0 + np.log(2.0), args=(np.array([1000.0, 1000.0]),)),
+        Case("logsumexp([-1000, -1000]) (must not underflow to log 0)", -1000.0 + np.log(2.0),
+             args=(np.array([-1000.0, -1000.0]),)),
+    ]  # fmt: skip
+
+
+def _sparse_ce_expected(logits: np.ndarray, labels: np.ndarray) -> float:
+    return nn.categorical_crossentropy_from_logits(nn.one_hot(labels, logits.shape[1]), logits)
+
+
+def _sparse_ce_cases() -> list[Case]:
+    rng = _rng(32)
+    logits, labels = rng.normal(scale=2.0, size=(6, 4)), rng.integers(0, 4, size=6)
+    big, big_labels = np.array([[1000.0, 0.0, -1000.0], [0.0, 50.0, 0.0]]), np.array([1, 1])
+    return [
+        Case("cross_entropy of 6 random examples with 4 classes", _sparse_ce_expected(logits, labels),
+             args=(logits, labels)),
+        Case("cross_entropy of uniform logits over 10 classes = log 10", np.log(10.0),
+             args=(np.zeros((3, 10)), np.array([0, 5, 9]))),
+        Case("cross_entropy with logits of ±1000 (must be finite)", _sparse_ce_expected(big, big_labels),
+             args=(big, big_labels)),
+    ]  # fmt: skip
+
+
+def _huber_gradient_cases() -> list[Case]:
+    rng = _rng(33)
+    y, y_hat = rng.normal(size=(4, 3)), rng.normal(scale=3.0, size=(4, 3))
+    return [
+        Case("huber_gradient([0, 0, 0], [0.5, -2, 3], delta=1)", np.array([0.5, -1.0, 1.0]) / 3,
+             args=(np.zeros(3), np.array([0.5, -2.0, 3.0]), 1.0)),
+        Case("huber_gradient on a random (4, 3) batch, delta=1.5", nn.huber_grad(y, y_hat, 1.5),
+             args=(y, y_hat, 1.5)),
+        Case("huber_gradient with a huge delta equals the MSE gradient / 2", nn.mse_grad(y, y_hat) / 2,
+             args=(y, y_hat, 1e6)),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-3-1",
+        title="Write log-sum-exp",
+        difficulty="easy",
+        minutes=10,
+        hint="m = z.max(axis=-1, keepdims=True); return m + log(sum(exp(z - m))) with the kept axis removed.",
+        solution=(
+            "def logsumexp(z):\n"
+            "    z = np.asarray(z, dtype=float)\n"
+            "    m = z.max(axis=-1, keepdims=True)\n"
+            "    return (m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))[..., 0]"
+        ),
+        cases=_logsumexp_cases,
+    ),
+    Exercise(
+        id="math-3-2",
+        title="Cross-entropy from logits and integer labels",
+        difficulty="medium",
+        minutes=15,
+        hint="For row i the loss is logsumexp(logits[i]) - logits[i, labels[i]]; pick the true logits with "
+        "logits[np.arange(n), labels], then average.",
+        solution=(
+            "def cross_entropy(logits, labels):\n"
+            "    logits, labels = np.asarray(logits, dtype=float), np.asarray(labels)\n"
+            "    m = logits.max(axis=1, keepdims=True)\n"
+            "    lse = m[:, 0] + np.log(np.exp(logits - m).sum(axis=1))\n"
+            "    return float(np.mean(lse - logits[np.arange(len(labels)), labels]))"
+        ),
+        cases=_sparse_ce_cases,
+    ),
+    Exercise(
+        id="math-3-3",
+        title="The gradient of the Huber loss",
+        difficulty="medium",
+        minutes=10,
+        hint="The derivative of each term is clip(r, -delta, delta) with r = y_pred - y_true; the loss is a mean, "
+        "so divide by the number of entries.",
+        solution=(
+            "def huber_gradient(y_true, y_pred, delta):\n"
+            "    r = np.asarray(y_pred, dtype=float) - np.asarray(y_true, dtype=float)\n"
+            "    return np.clip(r, -delta, delta) / r.size"
+        ),
+        cases=_huber_gradient_cases,
+    ),
+    Exercise(
+        id="math-3-4",
+        title="The largest loss Keras reports",
+        difficulty="medium",
+        minutes=10,
+        hint="Look up what Keras does with probabilities of exactly 0 or 1 (the backend epsilon).",
+        solution=(
+            "Keras clips p to [1e-7, 1 - 1e-7], so the loss is -log(1e-7) = 16.118 however wrong the "
+            "prediction; inside the clipped region the gradient is 0, so confident mistakes get no signal. "
+            "From logits the gradient sigmoid(z) - y stays near -1."
+        ),
+    ),
+)
