@@ -341,3 +341,94 @@ register(
         ),
     ),
 )
+
+
+# ---------------------------------------------------------- 4. Gradient descent
+def _gd_cases() -> list[Case]:
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+    return [
+        Case("gradient_descent on f(x) = (x - 3)^2 from 0, lr=0.1, 50 steps",
+             nn.sgd(lambda x: 2 * (x - 3), [0.0], lr=0.1, steps=50)[-1, 0],
+             args=(lambda x: 2 * (x - 3), 0.0, 0.1, 50)),
+        Case("gradient_descent on f(w) = w^T A w / 2 from [1, -1], lr=0.2, 30 steps",
+             nn.sgd(lambda w: A @ w, [1.0, -1.0], lr=0.2, steps=30)[-1],
+             args=(lambda w: A @ w, np.array([1.0, -1.0]), 0.2, 30)),
+        Case("gradient_descent with steps=0 returns the start", np.array([2.0, 5.0]),
+             args=(lambda w: w, np.array([2.0, 5.0]), 0.5, 0)),
+    ]  # fmt: skip
+
+
+def _max_lr_cases() -> list[Case]:
+    turn = np.array([[0.6, -0.8], [0.8, 0.6]])  # a rotation (a 3-4-5 triangle)
+    rotated = turn @ np.diag([6.0, 54.0]) @ turn.T  # eigenvalues 6 and 54
+    return [
+        Case("max_stable_lr(diag(1, 10))", 0.2, args=(np.diag([1.0, 10.0]),)),
+        Case("max_stable_lr of a non-diagonal matrix with eigenvalues 6 and 54", 2 / 54, args=(rotated,)),
+        Case("max_stable_lr(4 * identity(3))", 0.5, args=(4 * np.eye(3),)),
+    ]  # fmt: skip
+
+
+def _momentum_cases() -> list[Case]:
+    rng = _rng(41)
+    x, v, g = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3)
+    return [
+        Case("momentum_step(x=1, v=0, grad=2, lr=0.1, momentum=0.9) (first step: plain SGD)",
+             (np.array(0.8), np.array(-0.2)), args=(1.0, 0.0, 2.0, 0.1, 0.9), compare=_arrays_close),
+        Case("momentum_step on random vectors, lr=0.05, momentum=0.9",
+             (x + 0.9 * v - 0.05 * g, 0.9 * v - 0.05 * g), args=(x, v, g, 0.05, 0.9), compare=_arrays_close),
+        Case("momentum_step with momentum=0 is a gradient step", (x - 0.1 * g, -0.1 * g),
+             args=(x, v, g, 0.1, 0.0), compare=_arrays_close),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-4-1",
+        title="Write gradient descent",
+        difficulty="easy",
+        minutes=5,
+        hint="Convert x0 to a float array, then repeat x = x - lr * grad(x) steps times.",
+        solution=(
+            "def gradient_descent(grad, x0, lr, steps):\n"
+            "    x = np.asarray(x0, dtype=float)\n"
+            "    for _ in range(steps):\n"
+            "        x = x - lr * grad(x)\n"
+            "    return x"
+        ),
+        cases=_gd_cases,
+    ),
+    Exercise(
+        id="math-4-2",
+        title="The largest stable learning rate",
+        difficulty="medium",
+        minutes=15,
+        hint="np.linalg.eigvalsh gives the eigenvalues of a symmetric matrix in increasing order.",
+        solution="def max_stable_lr(A):\n    return 2.0 / np.linalg.eigvalsh(np.asarray(A, dtype=float))[-1]",
+        cases=_max_lr_cases,
+    ),
+    Exercise(
+        id="math-4-3",
+        title="One step of momentum",
+        difficulty="easy",
+        minutes=10,
+        hint="First the velocity: v_new = momentum * v - lr * grad; then the point: x_new = x + v_new. Return both.",
+        solution=(
+            "def momentum_step(x, v, grad, lr, momentum):\n"
+            "    v_new = momentum * np.asarray(v, dtype=float) - lr * np.asarray(grad, dtype=float)\n"
+            "    return np.asarray(x, dtype=float) + v_new, v_new"
+        ),
+        cases=_momentum_cases,
+    ),
+    Exercise(
+        id="math-4-4",
+        title="Lower the learning rate to remove the jitter",
+        difficulty="medium",
+        minutes=15,
+        hint="Keep a step counter t across epochs and use lr = 0.01 / (1 + t / 2000) in the update.",
+        solution=(
+            "A constant rate leaves the iterate wandering in a region of size proportional to lr around the "
+            "minimum; a decaying rate shrinks the wandering while the total distance the steps can cover "
+            "still grows without bound, so the final loss gets close to the best possible."
+        ),
+    ),
+)
