@@ -432,3 +432,96 @@ register(
         ),
     ),
 )
+
+
+# ------------------------------------------------------------- 5. Backpropagation
+def _dense_backward_cases() -> list[Case]:
+    cases = []
+    for seed, (n, d_in, d_out) in zip((51, 52), ((4, 3, 2), (1, 5, 3)), strict=True):
+        rng = _rng(seed)
+        X, W, dZ = (
+            rng.normal(size=(n, d_in)),
+            rng.normal(size=(d_in, d_out)),
+            rng.normal(size=(n, d_out)),
+        )
+        cases.append(
+            Case(f"dense_backward with X {X.shape}, W {W.shape}, dZ {dZ.shape}: returns (dX, dW, db)",
+                 nn.dense_backward(X, W, dZ), args=(X, W, dZ), compare=_arrays_close)
+        )  # fmt: skip
+    return cases
+
+
+def _relu_backward_cases() -> list[Case]:
+    rng = _rng(53)
+    dH, Z = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    return [
+        Case("relu_backward(dH=[1, 2, 3], Z=[-1, 0, 2]) (derivative 0 at 0)", np.array([0.0, 0.0, 3.0]),
+             args=(np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.0, 2.0]))),
+        Case("relu_backward on random (3, 4) arrays", dH * nn.relu_grad(Z), args=(dH, Z)),
+    ]  # fmt: skip
+
+
+def _top_gradient_cases() -> list[Case]:
+    rng = _rng(54)
+    logits, labels = rng.normal(scale=2.0, size=(5, 3)), rng.integers(0, 3, size=5)
+    big = np.array([[1000.0, 0.0], [0.0, 1000.0]])
+    return [
+        Case("top_gradient of 5 random examples with 3 classes",
+             nn.categorical_crossentropy_from_logits_grad(nn.one_hot(labels, 3), logits), args=(logits, labels)),
+        Case("top_gradient of uniform logits [[0, 0]] with label 1", np.array([[0.5, -0.5]]),
+             args=(np.zeros((1, 2)), np.array([1]))),
+        Case("top_gradient with logits of 1000 (must not overflow)",
+             nn.categorical_crossentropy_from_logits_grad(nn.one_hot(np.array([1, 1]), 2), big),
+             args=(big, np.array([1, 1]))),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-5-1",
+        title="The backward pass of a dense layer",
+        difficulty="medium",
+        minutes=10,
+        hint="Match the shapes: dW has the shape of W (d_in, d_out), so it is X.T @ dZ; dX has the shape of X; "
+        "db sums dZ over the batch axis.",
+        solution="def dense_backward(X, W, dZ):\n    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)",
+        cases=_dense_backward_cases,
+    ),
+    Exercise(
+        id="math-5-2",
+        title="The backward pass of ReLU",
+        difficulty="easy",
+        minutes=5,
+        hint="ReLU passes the gradient where Z > 0 and blocks it elsewhere (including Z == 0).",
+        solution="def relu_backward(dH, Z):\n    return dH * (Z > 0)",
+        cases=_relu_backward_cases,
+    ),
+    Exercise(
+        id="math-5-3",
+        title="The gradient at the top",
+        difficulty="medium",
+        minutes=10,
+        hint="Compute a stable softmax, subtract 1 at [np.arange(n), labels], divide by n.",
+        solution=(
+            "def top_gradient(logits, labels):\n"
+            "    logits = np.asarray(logits, dtype=float)\n"
+            "    e = np.exp(logits - logits.max(axis=1, keepdims=True))\n"
+            "    P = e / e.sum(axis=1, keepdims=True)\n"
+            "    P[np.arange(len(labels)), labels] -= 1.0\n"
+            "    return P / len(labels)"
+        ),
+        cases=_top_gradient_cases,
+    ),
+    Exercise(
+        id="math-5-4",
+        title="Weight decay",
+        difficulty="hard",
+        minutes=25,
+        hint="The derivative of (lambda / 2) * sum(W**2) with respect to W is lambda * W.",
+        solution=(
+            "Each weight gradient gains + lam * W (biases unchanged); the update becomes "
+            "W <- (1 - lr * lam) W - lr * dW. Check it with nn.gradient_check on the penalised loss, then "
+            "retrain with W -= lr * (dW + lam * W)."
+        ),
+    ),
+)
