@@ -525,3 +525,100 @@ register(
         ),
     ),
 )
+
+
+# ------------------------------------------------------------------- 6. Attention
+def _attention_cases() -> list[Case]:
+    rng = _rng(61)
+    Q, K, V = rng.normal(size=(3, 4)), rng.normal(size=(5, 4)), rng.normal(size=(5, 2))
+    Q1 = rng.normal(size=(1, 16)) * 3
+    K1, V1 = rng.normal(size=(6, 16)), rng.normal(size=(6, 3))
+    return [
+        Case("attention with identical keys: the output is the mean of the values", np.array([[2.0, 3.0]]),
+             args=(np.ones((1, 2)), np.ones((2, 2)), np.array([[1.0, 2.0], [3.0, 4.0]]))),
+        Case("attention with Q (3, 4), K (5, 4), V (5, 2)", nn.scaled_dot_product_attention(Q, K, V)[0],
+             args=(Q, K, V)),
+        Case("attention with d_k = 16 (is the scale 1/sqrt(d_k), inside the softmax?)",
+             nn.scaled_dot_product_attention(Q1, K1, V1)[0], args=(Q1, K1, V1)),
+    ]  # fmt: skip
+
+
+def _same_booleans(got: Any, expected: np.ndarray) -> bool:
+    return np.shape(got) == expected.shape and np.array_equal(
+        np.asarray(got).astype(bool), expected
+    )
+
+
+def _causal_mask_cases() -> list[Case]:
+    return [
+        Case(f"causal_mask({n})", nn.causal_mask(n), args=(n,), compare=_same_booleans)
+        for n in (1, 3, 6)
+    ]
+
+
+def _causal_attention_cases() -> list[Case]:
+    rng = _rng(62)
+    X = rng.normal(size=(5, 4))
+    Q, K, V = rng.normal(size=(4, 8)), rng.normal(size=(4, 8)), rng.normal(size=(4, 3))
+    return [
+        Case("causal_attention(X, X, X) for a sequence of 5 tokens",
+             nn.scaled_dot_product_attention(X, X, X, causal=True)[0], args=(X, X, X)),
+        Case("causal_attention with Q, K (4, 8) and V (4, 3)",
+             nn.scaled_dot_product_attention(Q, K, V, causal=True)[0], args=(Q, K, V)),
+        Case("causal_attention: the first output is the first value", np.array([[1.0, 0.0], [0.5, 0.5]]),
+             args=(np.zeros((2, 2)), np.zeros((2, 2)), np.eye(2))),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-6-1",
+        title="Write attention",
+        difficulty="medium",
+        minutes=10,
+        hint="scores = Q @ K.T / sqrt(d_k) with d_k = K.shape[-1]; a stable softmax along the last axis; then @ V.",
+        solution=(
+            "def attention(Q, K, V):\n"
+            "    scores = Q @ K.T / np.sqrt(K.shape[-1])\n"
+            "    e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+            "    return (e / e.sum(axis=-1, keepdims=True)) @ V"
+        ),
+        cases=_attention_cases,
+    ),
+    Exercise(
+        id="math-6-2",
+        title="Build a causal mask",
+        difficulty="easy",
+        minutes=5,
+        hint="np.tril keeps the lower triangle (j <= i) of a matrix of ones.",
+        solution="def causal_mask(n):\n    return np.tril(np.ones((n, n), dtype=bool))",
+        cases=_causal_mask_cases,
+    ),
+    Exercise(
+        id="math-6-3",
+        title="Causal attention",
+        difficulty="medium",
+        minutes=15,
+        hint="Set the scores above the diagonal to -np.inf with np.where before the softmax.",
+        solution=(
+            "def causal_attention(Q, K, V):\n"
+            "    scores = Q @ K.T / np.sqrt(K.shape[-1])\n"
+            "    scores = np.where(np.tril(np.ones(scores.shape, dtype=bool)), scores, -np.inf)\n"
+            "    e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+            "    return (e / e.sum(axis=-1, keepdims=True)) @ V"
+        ),
+        cases=_causal_attention_cases,
+    ),
+    Exercise(
+        id="math-6-4",
+        title="Attention does not know the order",
+        difficulty="medium",
+        minutes=15,
+        hint="Compare attention(X[perm], X[perm], X[perm]) with attention(X, X, X)[perm] for a permutation perm.",
+        solution=(
+            "Permuting the rows of X permutes rows and columns of the scores alike; softmax is row-wise and the "
+            "weighted sum ignores order, so the output is permuted the same way. Language models add position "
+            "information to break this symmetry; a causal mask already depends on positions, so it breaks it too."
+        ),
+    ),
+)
