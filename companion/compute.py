@@ -21,14 +21,20 @@ from dataclasses import dataclass
 from numbers import Real
 
 __all__ = [
+    "A100_40GB",
+    "A100_ON_DEMAND_PRICE_PER_GPU_HOUR",
     "BYTES_PER_PARAMETER",
     "CHINCHILLA_TOKENS_PER_PARAMETER",
+    "H100_SXM",
     "OPTIMIZER_STATES",
     "SECONDS_PER_HOUR",
+    "V100_SXM2",
+    "Accelerator",
     "TrainingBudget",
     "bytes_per_parameter",
     "compute_optimal_split",
     "compute_optimal_tokens",
+    "decode_tokens_per_s",
     "gpu_hours",
     "implied_mfu",
     "inference_flops",
@@ -53,6 +59,30 @@ BYTES_PER_PARAMETER: dict[str, float] = {
 
 #: Numbers an optimizer keeps per parameter besides the weight and its gradient.
 OPTIMIZER_STATES: dict[str, int] = {"sgd": 0, "momentum": 1, "adam": 2}
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """A device's published figures: dense 16-bit tensor-core peak, memory and its bandwidth.
+
+    ``source`` is the BibTeX key of the datasheet in the book's references.
+    """
+
+    name: str
+    peak_flops_per_s: float
+    memory_bytes: float
+    bandwidth_bytes_per_s: float
+    source: str
+
+
+#: NVIDIA datasheets: dense BF16/FP16 tensor-core peak (no sparsity), memory, bandwidth.
+V100_SXM2 = Accelerator("NVIDIA V100 SXM2 32GB", 125e12, 32e9, 900e9, "nvidia2017v100")
+A100_40GB = Accelerator("NVIDIA A100 SXM 40GB", 312e12, 40e9, 1555e9, "nvidia2020a100")
+H100_SXM = Accelerator("NVIDIA H100 SXM 80GB", 989e12, 80e9, 3.35e12, "nvidia2022h100")
+
+#: AWS p4d.24xlarge (8 × A100 40GB) on demand, US East, as listed in 2024: $32.77 per hour.
+#: An assumption to replace with your own quote (reserved and spot capacity cost less).
+A100_ON_DEMAND_PRICE_PER_GPU_HOUR = 32.77 / 8
 
 #: Chinchilla's rule of thumb: a compute-optimal model sees about 20 tokens per parameter.
 CHINCHILLA_TOKENS_PER_PARAMETER = 20.0
@@ -212,6 +242,32 @@ def serving_cost_per_million_tokens(
     """
     hours = gpu_hours(inference_flops(num_params, 1e6), peak_flops_per_s, utilisation)
     return hours * _positive("price_per_gpu_hour", price_per_gpu_hour, allow_zero=True)
+
+
+def decode_tokens_per_s(
+    num_params: float,
+    *,
+    peak_flops_per_s: float,
+    bandwidth_bytes_per_s: float,
+    precision: str = "bfloat16",
+    batch_size: int = 1,
+) -> float:
+    """Upper bound on tokens per second when generating with one device (a roofline).
+
+    Each generation step reads every weight once from memory and serves ``batch_size``
+    sequences, so it is limited both by bandwidth (``batch_size · bandwidth / weight
+    bytes``) and by arithmetic (``peak / (2·N)``); the bound is the smaller of the two.
+    Ignores the attention cache and all overheads, so real systems reach less.
+    Used in: Part 1, Compute and cost; From prompt to product.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    weight_bytes = inference_memory_bytes(num_params, precision)
+    memory_bound = (
+        batch_size * _positive("bandwidth_bytes_per_s", bandwidth_bytes_per_s) / weight_bytes
+    )
+    compute_bound = _positive("peak_flops_per_s", peak_flops_per_s) / inference_flops(num_params)
+    return min(memory_bound, compute_bound)
 
 
 # ----------------------------------------------------------------------------- scaling

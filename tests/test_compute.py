@@ -143,3 +143,30 @@ def test_compute_optimal_split_spends_the_budget_at_the_ratio(flops, ratio):
 def test_bad_arguments_raise_errors_that_name_them(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_decode_speed_is_bandwidth_bound_at_batch_one():
+    # 7e9 × 2 bytes = 14e9 bytes per step; 1.4e12 B/s / 14e9 B = 100 tokens/s;
+    # arithmetic bound: 1e14 / (2 × 7e9) = 7,142.9 tokens/s
+    kwargs = dict(peak_flops_per_s=1e14, bandwidth_bytes_per_s=1.4e12)
+    assert compute.decode_tokens_per_s(7e9, **kwargs) == pytest.approx(100.0)
+    assert compute.decode_tokens_per_s(7e9, batch_size=8, **kwargs) == pytest.approx(800.0)
+    # batch 1000 would allow 100,000 by bandwidth; arithmetic caps it at 1e14 / 1.4e10
+    assert compute.decode_tokens_per_s(7e9, batch_size=1000, **kwargs) == pytest.approx(
+        1e14 / 1.4e10
+    )
+    # int8 halves the bytes read per step, doubling the bandwidth bound
+    assert compute.decode_tokens_per_s(7e9, precision="int8", **kwargs) == pytest.approx(200.0)
+
+
+def test_decode_speed_rejects_a_bad_batch_size():
+    with pytest.raises(ValueError, match="batch_size"):
+        compute.decode_tokens_per_s(7e9, peak_flops_per_s=1, bandwidth_bytes_per_s=1, batch_size=0)
+
+
+def test_published_accelerators_and_price_are_those_cited():
+    # NVIDIA datasheets (dense 16-bit tensor-core peak); AWS p4d.24xlarge $32.77 for 8 GPUs
+    assert compute.A100_40GB.peak_flops_per_s == 312e12
+    assert compute.H100_SXM.peak_flops_per_s == 989e12
+    assert compute.V100_SXM2.peak_flops_per_s == 125e12
+    assert pytest.approx(4.09625) == compute.A100_ON_DEMAND_PRICE_PER_GPU_HOUR

@@ -86,3 +86,86 @@ register(
         ),
     ),
 )
+
+# ----------------------------------------------------------------- 3. Compute and cost
+
+
+def _days_cases() -> list[Case]:
+    # 6·N·D / (gpus · peak · mfu) / 86,400, worked by hand
+    return [
+        # 6·1e9·2e10 = 1.2e20; / (10·1e14·0.5 = 5e14) = 240,000 s = 2.7778 days
+        Case("days_to_train(1e9, 2e10, 10, 1e14, 0.5)", 240_000 / 86_400, args=(1e9, 2e10, 10, 1e14, 0.5)),
+        # 8.4e23 / (2048·312e12·0.4 = 2.555904e17) = 3,286,508.6 s = 38.038 days
+        Case("days_to_train(70e9, 2e12, 2048, 312e12, 0.4)", 8.4e23 / 2.555904e17 / 86_400,
+             args=(70e9, 2e12, 2048, 312e12, 0.4)),
+        # 6·1e6·1e6 = 6e12; / (1·1e12·1.0) = 6 s
+        Case("days_to_train(1e6, 1e6, 1, 1e12, 1.0)", 6 / 86_400, args=(1e6, 1e6, 1, 1e12, 1.0)),
+    ]  # fmt: skip
+
+
+def _optimal_cases() -> list[Case]:
+    # N = sqrt(C / (6·r))
+    return [
+        Case("optimal_params(5.88e23)", 70e9, args=(5.88e23,)),  # sqrt(4.9e21)
+        Case("optimal_params(1.2e22)", 1e10, args=(1.2e22,)),  # sqrt(1e20)
+        Case("optimal_params(6e20, tokens_per_parameter=100)", 1e9, args=(6e20,),
+             kwargs={"tokens_per_parameter": 100}),  # sqrt(6e20 / 600) = sqrt(1e18)
+    ]  # fmt: skip
+
+
+def _gpt3_cases() -> list[Case]:
+    # 6·175e9·300e9 = 3.15e23 FLOPs; / (125e12 · 0.213 = 2.6625e13 FLOP/s) = 1.18310e10 s
+    return [Case("V100-hours of GPT-3 at 21.3% MFU", 3.15e23 / 2.6625e13 / 3600)]
+
+
+register(
+    Exercise(
+        id="concepts-3-1",
+        title="Days to train",
+        difficulty="easy",
+        minutes=10,
+        hint="Training FLOPs are 6·N·D; the cluster delivers num_gpus · peak · mfu FLOPs per second; a day has 86,400 seconds.",
+        solution=(
+            "def days_to_train(num_params, num_tokens, num_gpus, peak_flops_per_s, mfu):\n"
+            "    seconds = 6 * num_params * num_tokens / (num_gpus * peak_flops_per_s * mfu)\n"
+            "    return seconds / 86_400"
+        ),
+        cases=_days_cases,
+    ),
+    Exercise(
+        id="concepts-3-2",
+        title="The compute-optimal size",
+        difficulty="medium",
+        minutes=10,
+        hint="Substitute D = r·N into C = 6·N·D and solve for N.",
+        solution=(
+            "import math\n"
+            "def optimal_params(flops, tokens_per_parameter=20):\n"
+            "    return math.sqrt(flops / (6 * tokens_per_parameter))"
+        ),
+        cases=_optimal_cases,
+    ),
+    Exercise(
+        id="concepts-3-3",
+        title="GPT-3 on V100s",
+        difficulty="easy",
+        minutes=5,
+        hint="GPU-hours = 6·N·D / (peak · MFU) / 3600, with the V100's 125e12 FLOP/s.",
+        solution="answer = 6 * 175e9 * 300e9 / (125e12 * 0.213) / 3600",
+        cases=_gpt3_cases,
+        answer="value",
+    ),
+    Exercise(
+        id="concepts-3-4",
+        title="Which assumption matters most?",
+        difficulty="medium",
+        minutes=15,
+        hint="Write the cost as one formula: which inputs multiply it and which divide it?",
+        solution=(
+            "Cost ∝ price / (peak · MFU): halving the price halves it, halving the MFU doubles it; "
+            "an H100 (about 3.2× the A100's peak) wins when its hourly price is below 3.2× the "
+            "A100's. The team controls MFU and, partly, price. Left out: failed and exploratory "
+            "runs, data, evaluation, storage, networking, staff."
+        ),
+    ),
+)
