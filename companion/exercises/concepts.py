@@ -169,3 +169,86 @@ register(
         ),
     ),
 )
+
+# ----------------------------------------------------------------- 4. From prompt to product
+
+
+def _reply_cases() -> list[Case]:
+    good = '{"category": "bug", "urgent": false}'
+    return [
+        Case("a plain valid reply", True, args=(good,)),
+        Case("a valid reply in a ```json code fence with prose around it", True,
+             args=(f"Sure.\n```json\n{good}\n```\nAnything else?",)),
+        Case("prose without JSON", False, args=("This is a bug, not urgent.",)),
+        Case("an unknown category", False, args=('{"category": "login", "urgent": true}',)),
+        Case("a missing 'urgent' key", False, args=('{"category": "billing"}',)),
+        Case("'urgent' is the string \"yes\"", False, args=('{"category": "billing", "urgent": "yes"}',)),
+        Case("'urgent' is the number 1, not a boolean", False, args=('{"category": "account", "urgent": 1}',)),
+        Case("single-quoted pseudo-JSON", False, args=("{'category': 'bug', 'urgent': false}",)),
+        Case("extra keys are allowed", True,
+             args=('{"category": "other", "urgent": true, "reason": "refund"}',)),
+    ]  # fmt: skip
+
+
+def _gpus_cases() -> list[Case]:
+    # ceil(tokens/day / 86,400 · 2N / (peak · u)), worked by hand
+    return [
+        # 2e9/86,400 = 23,148.1 tokens/s · 1.4e10 = 3.2407e14 FLOP/s; / 1.248e14 = 2.597 -> 3
+        Case("gpus_needed(2e9, 7e9, 312e12, 0.4)", 3, args=(2e9, 7e9, 312e12, 0.4)),
+        # 8.64e8/86,400 = 1e4 tokens/s · 2e9 = 2e13; / (1e14 · 0.15 = 1.5e13) = 1.33 -> 2
+        Case("gpus_needed(8.64e8, 1e9, 1e14, 0.15)", 2, args=(8.64e8, 1e9, 1e14, 0.15)),
+        # 1e4 tokens/s · 1.4e11 = 1.4e15; / (1e15 · 0.1 = 1e14) = 14 -> 14
+        Case("gpus_needed(8.64e8, 70e9, 1e15, 0.1)", 14, args=(8.64e8, 70e9, 1e15, 0.1)),
+        # a trickle of traffic still needs one GPU
+        Case("gpus_needed(1000, 7e9, 312e12, 0.4)", 1, args=(1000, 7e9, 312e12, 0.4)),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="concepts-4-1",
+        title="Accept or reject",
+        difficulty="medium",
+        minutes=10,
+        hint="Catch ReplyError from parse_json_reply; then check the type of 'urgent' yourself (in Python, 1 == True).",
+        solution=(
+            "from companion.prompts import ReplyError, parse_json_reply\n"
+            'CATEGORIES = ["billing", "bug", "account", "other"]\n'
+            "def is_valid_reply(reply):\n"
+            "    try:\n"
+            '        parsed = parse_json_reply(reply, ["category", "urgent"], choices={"category": CATEGORIES})\n'
+            "    except ReplyError:\n"
+            "        return False\n"
+            '    return isinstance(parsed["urgent"], bool)'
+        ),
+        cases=_reply_cases,
+    ),
+    Exercise(
+        id="concepts-4-2",
+        title="How many GPUs?",
+        difficulty="easy",
+        minutes=10,
+        hint="Tokens per second = tokens_per_day / 86,400; FLOPs per second = that × 2N; divide by one GPU's peak × utilisation and round up (math.ceil).",
+        solution=(
+            "import math\n"
+            "def gpus_needed(tokens_per_day, num_params, peak_flops_per_s, utilisation):\n"
+            "    flops_per_s = tokens_per_day / 86_400 * 2 * num_params\n"
+            "    return math.ceil(flops_per_s / (peak_flops_per_s * utilisation))"
+        ),
+        cases=_gpus_cases,
+    ),
+    Exercise(
+        id="concepts-4-3",
+        title="Choose a route",
+        difficulty="hard",
+        minutes=20,
+        hint="Start from volume (how many tokens a month), then ask whether the data may leave the customer, then compare upfront and running costs in the tables.",
+        solution=(
+            "One reasonable answer: B2B, adapting an open model on the hospitals' own data and "
+            "serving it on premises. Volume is modest, medical data usually may not leave the "
+            "hospital, fine-tuning is cheap in GPU time; labelled data, clinical validation and "
+            "approval are the real costs. Change of mind: a certified API provider, or a much "
+            "larger market."
+        ),
+    ),
+)
