@@ -1,0 +1,188 @@
+"""Convolutional networks for 28×28 grey images: the baseline and the improved network.
+
+Both builders return an *uncompiled* ``keras.Model`` whose input is ``float32``
+images in ``[0, 1]`` of shape ``input_shape`` and whose output is ``num_classes``
+softmax probabilities; :func:`companion.training.train` compiles and trains them.
+Data augmentation lives inside the improved model as Keras preprocessing layers,
+which are active during training only.
+
+Defined in Part 3, "A baseline CNN" and "Making it better"; Part 1 and Part 4 reuse them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "build_augmentation",
+    "build_baseline",
+    "build_improved",
+    "conv_base_output",
+]
+
+
+def _check_common(input_shape: Sequence[int], num_classes: int) -> tuple[int, ...]:
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) != 3 or min(shape) < 1:
+        raise ValueError(
+            f"input_shape must be (height, width, channels) with positive sizes, got {input_shape!r}."
+        )
+    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
+        raise ValueError(f"num_classes must be an int of at least 2, got {num_classes!r}.")
+    return shape
+
+
+def _check_filters(filters: Sequence[int]) -> tuple[int, ...]:
+    values = tuple(filters)
+    if not values or not all(isinstance(f, int) and f > 0 for f in values):
+        raise ValueError(f"filters must be a non-empty sequence of positive ints, got {filters!r}.")
+    return values
+
+
+def build_baseline(
+    input_shape: Sequence[int] = (28, 28, 1),
+    num_classes: int = 10,
+    *,
+    filters: Sequence[int] = (32, 64, 64),
+    dense_units: int = 64,
+    name: str = "baseline",
+) -> Any:
+    """The small CNN most tutorials use: three 3×3 convolutions, two max-poolings, Dense 64.
+
+    With the defaults: Conv2D 32 → MaxPool → Conv2D 64 → MaxPool → Conv2D 64 →
+    Flatten → Dense 64 → Dense ``num_classes`` (softmax); 93,322 parameters on MNIST.
+    Every convolution but the last is followed by 2×2 max pooling.
+    Used in: Part 3, A baseline CNN; Part 1 reuses it.
+    """
+    import keras
+    from keras import layers
+
+    shape = _check_common(input_shape, num_classes)
+    filters = _check_filters(filters)
+    if dense_units < 1:
+        raise ValueError(f"dense_units must be positive, got {dense_units}.")
+    inputs = keras.Input(shape=shape, name="image")
+    x = inputs
+    for index, count in enumerate(filters):
+        x = layers.Conv2D(count, 3, activation="relu", name=f"conv{index + 1}")(x)
+        if index < len(filters) - 1:
+            x = layers.MaxPooling2D(2, name=f"pool{index + 1}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(dense_units, activation="relu", name="dense")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_augmentation(
+    *,
+    translate: float = 0.1,
+    rotate_degrees: float = 0.0,
+    zoom: float = 0.0,
+    flip: bool = False,
+    name: str = "augment",
+) -> Any:
+    """A ``keras.Sequential`` of random preprocessing layers, active in training only.
+
+    ``translate`` is a fraction of the image size (0.1 → up to ±2.8 pixels on 28×28),
+    ``rotate_degrees`` a maximum angle, ``zoom`` a fraction; ``flip`` adds horizontal
+    flips (right for clothing, wrong for digits). Used in: Part 3, Making it better.
+    """
+    import keras
+    from keras import layers
+
+    for argument, value in (("translate", translate), ("zoom", zoom)):
+        if not 0.0 <= value < 1.0:
+            raise ValueError(f"{argument} must be in [0, 1), got {value}.")
+    if not 0.0 <= rotate_degrees <= 180.0:
+        raise ValueError(f"rotate_degrees must be in [0, 180], got {rotate_degrees}.")
+    steps: list[Any] = []
+    if flip:
+        steps.append(layers.RandomFlip("horizontal"))
+    if rotate_degrees:
+        steps.append(layers.RandomRotation(rotate_degrees / 360.0, fill_mode="constant"))
+    if zoom:
+        steps.append(layers.RandomZoom(zoom, fill_mode="constant"))
+    if translate:
+        steps.append(layers.RandomTranslation(translate, translate, fill_mode="constant"))
+    return keras.Sequential(steps, name=name)
+
+
+def build_improved(
+    input_shape: Sequence[int] = (28, 28, 1),
+    num_classes: int = 10,
+    *,
+    filters: Sequence[int] = (32, 64),
+    convs_per_block: int = 2,
+    batch_norm: bool = True,
+    dropout: float = 0.25,
+    dense_units: int = 128,
+    augment: bool = True,
+    translate: float = 0.1,
+    rotate_degrees: float = 0.0,
+    zoom: float = 0.0,
+    flip: bool = False,
+    name: str = "improved",
+) -> Any:
+    """A configurable CNN: augmentation, conv blocks with batch normalization, dropout.
+
+    Each block is ``convs_per_block`` 3×3 convolutions ('same' padding, each followed
+    by batch normalization when ``batch_norm``, then ReLU) and a 2×2 max pooling;
+    then Flatten, dropout, Dense ``dense_units``, dropout and the softmax output.
+    Turning off ``augment``, ``batch_norm`` or ``dropout`` (0.0) gives the rows of the
+    ablation table. Used in: Part 3, Making it better; Part 1 and Part 4 reuse it.
+    """
+    import keras
+    from keras import layers
+
+    shape = _check_common(input_shape, num_classes)
+    filters = _check_filters(filters)
+    if convs_per_block < 1:
+        raise ValueError(f"convs_per_block must be at least 1, got {convs_per_block}.")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}.")
+    if dense_units < 1:
+        raise ValueError(f"dense_units must be positive, got {dense_units}.")
+    inputs = keras.Input(shape=shape, name="image")
+    x = inputs
+    if augment:
+        x = build_augmentation(
+            translate=translate, rotate_degrees=rotate_degrees, zoom=zoom, flip=flip
+        )(x)
+    for block, count in enumerate(filters, start=1):
+        for conv in range(1, convs_per_block + 1):
+            x = layers.Conv2D(
+                count, 3, padding="same", use_bias=not batch_norm, name=f"conv{block}_{conv}"
+            )(x)
+            if batch_norm:
+                x = layers.BatchNormalization(name=f"bn{block}_{conv}")(x)
+            x = layers.Activation("relu", name=f"relu{block}_{conv}")(x)
+        x = layers.MaxPooling2D(2, name=f"pool{block}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    if dropout:
+        x = layers.Dropout(dropout, name="dropout1")(x)
+    x = layers.Dense(dense_units, use_bias=not batch_norm, name="dense")(x)
+    if batch_norm:
+        x = layers.BatchNormalization(name="bn_dense")(x)
+    x = layers.Activation("relu", name="relu_dense")(x)
+    if dropout:
+        x = layers.Dropout(dropout, name="dropout2")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def conv_base_output(model: Any) -> Any:
+    """The layer whose output is the convolutional features: the model's ``Flatten`` layer.
+
+    Raises ``ValueError`` when the model has no ``Flatten`` or global pooling layer.
+    Used in: Part 3, From model to product (transfer learning).
+    """
+    from keras import layers
+
+    for layer in model.layers:
+        if isinstance(layer, (layers.Flatten, layers.GlobalAveragePooling2D)):
+            return layer
+    raise ValueError(
+        f"model {model.name!r} has no Flatten or GlobalAveragePooling2D layer to cut at; "
+        "expected a model built by companion.models."
+    )

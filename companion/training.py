@@ -1,0 +1,283 @@
+"""Train a Keras classifier with the standard callbacks, and return its History.
+
+:func:`train` compiles the model (Adam or AdamW, sparse categorical cross-entropy,
+accuracy), feeds it through :func:`companion.pipeline.make_dataset`, and adds the
+callbacks a real project needs: early stopping, the best checkpoint restored at the
+end, backup-and-restore so an interrupted run resumes where it stopped, and an
+optional CSV log. Learning-rate schedules come from Keras
+(:func:`learning_rate_schedule`): constant, cosine decay, or a linear warm-up then
+cosine decay.
+
+Defined in Part 3, "A baseline CNN" and "Making it better"; Part 1 and Part 4 reuse it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SCHEDULES", "best_epoch", "compile_model", "learning_rate_schedule", "train"]
+
+SCHEDULES = ("constant", "cosine", "warmup_cosine")
+
+
+def learning_rate_schedule(
+    schedule: str,
+    learning_rate: float,
+    total_steps: int,
+    *,
+    warmup_steps: int = 0,
+    final_fraction: float = 0.0,
+) -> Any:
+    """A learning rate (float) or a ``keras.optimizers.schedules.LearningRateSchedule``.
+
+    ``"constant"``: ``learning_rate`` throughout. ``"cosine"``: from ``learning_rate``
+    down to ``final_fraction * learning_rate`` along half a cosine over ``total_steps``.
+    ``"warmup_cosine"``: a linear rise from 0 to ``learning_rate`` over ``warmup_steps``,
+    then the cosine decay over the remaining steps.
+    Used in: Part 3, Making it better.
+    """
+    import keras
+
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}.")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate}.")
+    if schedule == "constant":
+        return float(learning_rate)
+    if total_steps < 1:
+        raise ValueError(f"total_steps must be at least 1, got {total_steps}.")
+    if not 0 <= warmup_steps < total_steps:
+        raise ValueError(
+            f"warmup_steps must be in [0, total_steps={total_steps}), got {warmup_steps}."
+        )
+    if schedule == "cosine" or warmup_steps == 0:
+        return keras.optimizers.schedules.CosineDecay(
+            float(learning_rate), decay_steps=total_steps, alpha=final_fraction
+        )
+    return keras.optimizers.schedules.CosineDecay(
+        0.0,
+        decay_steps=total_steps - warmup_steps,
+        alpha=final_fraction,
+        warmup_target=float(learning_rate),
+        warmup_steps=warmup_steps,
+    )
+
+
+def compile_model(
+    model: Any,
+    *,
+    learning_rate: Any = 1e-3,
+    optimizer: str = "adam",
+    weight_decay: float = 0.0,
+    jit_compile: bool | str = "auto",
+) -> Any:
+    """Compile a softmax classifier for integer labels; return the model.
+
+    ``optimizer`` is ``"adam"`` or ``"adamw"`` (with ``weight_decay``); ``learning_rate``
+    a float or a schedule. On a CPU, ``jit_compile="auto"`` means no XLA (faster there).
+    Used in: Part 3, A baseline CNN (through :func:`train`).
+    """
+    import keras
+
+    if optimizer == "adam":
+        if weight_decay:
+            raise ValueError("weight_decay needs optimizer='adamw', got optimizer='adam'.")
+        opt = keras.optimizers.Adam(learning_rate=learning_rate)
+    elif optimizer == "adamw":
+        opt = keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay)
+    else:
+        raise ValueError(f"optimizer must be 'adam' or 'adamw', got {optimizer!r}.")
+    model.compile(
+        optimizer=opt,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+class _EpochTimer:
+    """Collects the wall time of every epoch (a Keras callback built lazily)."""
+
+    @staticmethod
+    def make() -> Any:
+        import keras
+
+        class EpochTimer(keras.callbacks.Callback):
+            def __init__(self) -> None:
+                super().__init__()
+                self.seconds: list[float] = []
+                self._start = 0.0
+
+            def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+                self._start = time.perf_counter()
+
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                self.seconds.append(time.perf_counter() - self._start)
+
+        return EpochTimer()
+
+
+def _as_dataset(data: Any, batch_size: int, shuffle: bool, seed: int, argument: str) -> Any:
+    import tensorflow as tf
+
+    from .pipeline import make_dataset
+
+    if isinstance(data, tf.data.Dataset):
+        return data
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return make_dataset(data[0], data[1], batch_size=batch_size, shuffle=shuffle, seed=seed)
+    raise TypeError(
+        f"{argument} must be a tuple (x, y) of arrays or a tf.data.Dataset, got {type(data).__name__}."
+    )
+
+
+def _steps_per_epoch(dataset: Any) -> int:
+    import tensorflow as tf
+
+    steps = int(dataset.cardinality())
+    if steps < 0:  # unknown or infinite
+        steps = sum(1 for _ in dataset)
+    if steps == tf.data.INFINITE_CARDINALITY or steps < 1:
+        raise ValueError("the training dataset must be finite and non-empty.")
+    return steps
+
+
+def train(
+    model: Any,
+    train_data: Any,
+    validation_data: Any = None,
+    *,
+    epochs: int = 5,
+    batch_size: int = 64,
+    learning_rate: float = 1e-3,
+    schedule: str = "constant",
+    warmup_epochs: float = 0.0,
+    optimizer: str = "adam",
+    weight_decay: float = 0.0,
+    early_stopping_patience: int | None = None,
+    monitor: str | None = None,
+    checkpoint_path: str | os.PathLike[str] | None = None,
+    backup_dir: str | os.PathLike[str] | None = None,
+    csv_log: str | os.PathLike[str] | None = None,
+    compile: bool = True,
+    seed: int = 0,
+    verbose: int = 0,
+    callbacks: list[Any] | None = None,
+) -> Any:
+    """Compile (unless ``compile=False``) and fit ``model``; return the Keras ``History``.
+
+    ``train_data`` and ``validation_data`` are ``(x, y)`` arrays (batched and shuffled
+    with ``seed`` here) or ready ``tf.data.Dataset``s. ``schedule`` is one of
+    :data:`SCHEDULES`; ``warmup_epochs`` may be fractional. ``monitor`` defaults to
+    ``val_accuracy`` with validation data and ``loss`` without.
+
+    Callbacks: ``early_stopping_patience`` stops after that many epochs without
+    improvement; ``checkpoint_path`` (a ``.weights.h5`` or ``.keras`` file) keeps the
+    best epoch, whose weights are restored at the end (early stopping alone also
+    restores the best weights); ``backup_dir`` enables ``BackupAndRestore``: if the
+    run is interrupted, calling ``train`` again with the same folder resumes from the
+    last finished epoch; ``csv_log`` writes one row per epoch.
+
+    The returned History also has ``history.history["epoch_seconds"]`` and
+    ``history.train_seconds`` (wall time of ``fit``).
+    Used in: Part 3, A baseline CNN and Making it better; Part 1 and Part 4 reuse it.
+    """
+    import keras
+
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}.")
+    if warmup_epochs < 0 or warmup_epochs >= epochs:
+        raise ValueError(f"warmup_epochs must be in [0, epochs={epochs}), got {warmup_epochs}.")
+    train_ds = _as_dataset(train_data, batch_size, True, seed, "train_data")
+    val_ds = (
+        None
+        if validation_data is None
+        else _as_dataset(validation_data, batch_size, False, seed, "validation_data")
+    )
+    if compile:
+        steps = _steps_per_epoch(train_ds)
+        rate = learning_rate_schedule(
+            schedule,
+            learning_rate,
+            total_steps=steps * epochs,
+            warmup_steps=math.floor(warmup_epochs * steps),
+        )
+        compile_model(model, learning_rate=rate, optimizer=optimizer, weight_decay=weight_decay)
+    elif schedule != "constant":
+        raise ValueError("schedule needs compile=True; compile the model yourself otherwise.")
+
+    monitor = monitor or ("val_accuracy" if val_ds is not None else "loss")
+    mode = "max" if monitor.endswith("accuracy") else "min"
+    timer = _EpochTimer.make()
+    extra: list[Any] = [timer]
+    if early_stopping_patience is not None:
+        extra.append(
+            keras.callbacks.EarlyStopping(
+                monitor=monitor,
+                mode=mode,
+                patience=early_stopping_patience,
+                restore_best_weights=True,
+            )
+        )
+    if checkpoint_path is not None:
+        checkpoint_path = Path(checkpoint_path)
+        if not checkpoint_path.name.endswith((".weights.h5", ".keras")):
+            raise ValueError(
+                f"checkpoint_path must end with '.weights.h5' or '.keras', got {checkpoint_path.name!r}."
+            )
+        checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+        extra.append(
+            keras.callbacks.ModelCheckpoint(
+                str(checkpoint_path),
+                monitor=monitor,
+                mode=mode,
+                save_best_only=True,
+                save_weights_only=checkpoint_path.name.endswith(".weights.h5"),
+            )
+        )
+    if backup_dir is not None:
+        extra.append(keras.callbacks.BackupAndRestore(str(backup_dir)))
+    if csv_log is not None:
+        Path(csv_log).parent.mkdir(parents=True, exist_ok=True)
+        extra.append(keras.callbacks.CSVLogger(str(csv_log), append=backup_dir is not None))
+    extra.extend(callbacks or [])  # after the standard ones: they see the backup already saved
+
+    start = time.perf_counter()
+    history = model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=epochs,
+        callbacks=extra,
+        verbose=verbose,
+        shuffle=False,  # the dataset is already shuffled with `seed`
+    )
+    history.train_seconds = time.perf_counter() - start
+    history.history["epoch_seconds"] = list(timer.seconds)
+    if checkpoint_path is not None and checkpoint_path.exists():
+        if checkpoint_path.name.endswith(".weights.h5"):
+            model.load_weights(str(checkpoint_path))
+        else:
+            best = keras.models.load_model(str(checkpoint_path), compile=False)
+            model.set_weights(best.get_weights())
+    return history
+
+
+def best_epoch(history: Any, monitor: str = "val_accuracy") -> int:
+    """The 0-based epoch with the best ``monitor`` value in a History (max for accuracy).
+
+    Used in: Part 3, Making it better.
+    """
+    values = np.asarray(history.history.get(monitor, []), dtype=float)
+    if values.size == 0:
+        raise ValueError(
+            f"history has no {monitor!r}; it has {sorted(history.history)}. "
+            "Train with validation data or pick another monitor."
+        )
+    return int(values.argmax() if monitor.endswith("accuracy") else values.argmin())

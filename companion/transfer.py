@@ -1,0 +1,194 @@
+"""Pretrain, then fine-tune: reuse a trained convolutional base on a new task.
+
+:func:`extract_base` cuts a trained classifier at its ``Flatten`` layer;
+:func:`build_transfer_model` puts a fresh classification head on a copy of that
+base, frozen or trainable; :func:`compare_label_budgets` trains, for several
+numbers of labelled examples, a network from scratch and the transferred one, and
+returns a tidy ``DataFrame`` of test accuracies (one row per run) that
+:func:`companion.plotting.plot_label_budget` draws.
+
+Defined in Part 3, "From model to product"; Part 1 reuses the comparison.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "METHODS",
+    "build_transfer_model",
+    "compare_label_budgets",
+    "extract_base",
+]
+
+METHODS = ("from scratch", "frozen base", "fine-tuned base")
+
+
+def extract_base(model: Any, *, name: str = "conv_base") -> Any:
+    """A ``keras.Model`` from ``model``'s input to its ``Flatten`` output (shared weights).
+
+    The returned base shares its layers with ``model``; :func:`build_transfer_model`
+    copies it before training, so the original stays untouched.
+    Used in: Part 3, From model to product.
+    """
+    import keras
+
+    from .models import conv_base_output
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}.")
+    cut = conv_base_output(model)
+    return keras.Model(model.inputs, cut.output, name=name)
+
+
+def build_transfer_model(
+    base: Any,
+    num_classes: int,
+    *,
+    dense_units: int = 64,
+    dropout: float = 0.0,
+    freeze: bool = True,
+    copy: bool = True,
+    name: str = "transfer",
+) -> Any:
+    """A new classifier: (a copy of) ``base``, then Dense ``dense_units`` and a softmax.
+
+    ``freeze=True`` keeps the base's weights fixed (only the head learns; batch
+    normalization runs in inference mode); ``copy=True`` clones the base with its
+    trained weights so that several runs start from the same point.
+    Used in: Part 3, From model to product.
+    """
+    import keras
+    from keras import layers
+
+    if not isinstance(base, keras.Model):
+        raise TypeError(f"base must be a keras.Model, got {type(base).__name__}.")
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an int of at least 2, got {num_classes!r}.")
+    if copy:
+        clone = keras.models.clone_model(base)
+        clone.set_weights(base.get_weights())
+        base = clone
+    base.trainable = not freeze
+    inputs = keras.Input(shape=tuple(base.inputs[0].shape[1:]), name="image")
+    x = base(inputs, training=False) if freeze else base(inputs)
+    if dropout:
+        x = layers.Dropout(dropout, name="head_dropout")(x)
+    x = layers.Dense(dense_units, activation="relu", name="head_dense")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
+    probabilities = model.predict(x, batch_size=1024, verbose=0)
+    return float(np.mean(probabilities.argmax(axis=1) == np.asarray(y)))
+
+
+def compare_label_budgets(
+    pretrained: Any,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    label_counts: Sequence[int] = (100, 300, 600, 1000),
+    build_scratch: Callable[[], Any] | None = None,
+    methods: Sequence[str] = METHODS,
+    epochs: int = 20,
+    fine_tune_epochs: int = 10,
+    fine_tune_factor: float = 0.1,
+    batch_size: int = 32,
+    learning_rate: float = 1e-3,
+    seeds: Sequence[int] = (0,),
+    verbose: int = 0,
+) -> Any:
+    """Accuracy against the number of labels: from scratch versus a transferred base.
+
+    For each count in ``label_counts`` and each seed, a balanced labelled subset of
+    ``(x_train, y_train)`` is drawn (:func:`companion.pipeline.labelled_subset`), then:
+
+    - ``"from scratch"``: ``build_scratch()`` (default: the baseline CNN) trained for
+      ``epochs`` on those labels;
+    - ``"frozen base"``: the convolutional base of ``pretrained`` (frozen) with a new
+      head, trained for ``epochs``;
+    - ``"fine-tuned base"``: that same model, unfrozen, trained ``fine_tune_epochs``
+      more at ``fine_tune_factor * learning_rate`` (needs ``"frozen base"`` too).
+
+    Returns a ``pandas.DataFrame`` with columns ``labels``, ``method``, ``seed``,
+    ``test_accuracy`` and ``train_seconds``, one row per trained model.
+    Used in: Part 3, From model to product; Part 1 reuses it.
+    """
+    import keras
+    import pandas as pd
+
+    from .models import build_baseline
+    from .pipeline import labelled_subset
+    from .training import train
+
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise ValueError(f"methods must be a non-empty subset of {METHODS}, got {list(methods)}.")
+    if "fine-tuned base" in methods and "frozen base" not in methods:
+        raise ValueError("'fine-tuned base' continues the 'frozen base' run; include both.")
+    counts = [int(c) for c in label_counts]
+    if not counts or min(counts) < 1:
+        raise ValueError(f"label_counts must be positive ints, got {list(label_counts)}.")
+    num_classes = int(np.max(y_train)) + 1
+    if build_scratch is None:
+
+        def build_scratch() -> Any:
+            return build_baseline(tuple(x_train.shape[1:]), num_classes)
+
+    base = extract_base(pretrained)
+    rows: list[dict[str, Any]] = []
+
+    def record(count: int, method: str, seed: int, model: Any, seconds: float) -> None:
+        rows.append(
+            {
+                "labels": count,
+                "method": method,
+                "seed": seed,
+                "test_accuracy": _accuracy(model, x_test, y_test),
+                "train_seconds": seconds,
+            }
+        )
+
+    for count in counts:
+        for seed in seeds:
+            x_few, y_few = labelled_subset(x_train, y_train, count, seed=seed)
+            common = {"batch_size": batch_size, "seed": seed, "verbose": verbose}
+            if "from scratch" in methods:
+                keras.utils.set_random_seed(seed)
+                model = build_scratch()
+                history = train(
+                    model, (x_few, y_few), epochs=epochs, learning_rate=learning_rate, **common
+                )
+                record(count, "from scratch", seed, model, history.train_seconds)
+            if "frozen base" in methods:
+                keras.utils.set_random_seed(seed)
+                model = build_transfer_model(base, num_classes, freeze=True)
+                history = train(
+                    model, (x_few, y_few), epochs=epochs, learning_rate=learning_rate, **common
+                )
+                frozen_seconds = history.train_seconds
+                record(count, "frozen base", seed, model, frozen_seconds)
+                if "fine-tuned base" in methods:
+                    start = time.perf_counter()
+                    for layer in model.layers:
+                        layer.trainable = True
+                    train(
+                        model,
+                        (x_few, y_few),
+                        epochs=fine_tune_epochs,
+                        learning_rate=learning_rate * fine_tune_factor,
+                        **common,
+                    )
+                    seconds = frozen_seconds + time.perf_counter() - start
+                    record(count, "fine-tuned base", seed, model, seconds)
+    return pd.DataFrame(
+        rows, columns=["labels", "method", "seed", "test_accuracy", "train_seconds"]
+    )

@@ -1,0 +1,65 @@
+"""Model builders: shapes, parameter counts, validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from companion import models
+
+
+def test_baseline_has_the_textbook_shapes_and_parameter_count():
+    model = models.build_baseline()
+    assert model.count_params() == 93_322
+    assert tuple(model.get_layer("conv3").output.shape[1:]) == (3, 3, 64)
+    assert tuple(model.output.shape[1:]) == (10,)
+
+
+def test_baseline_outputs_probabilities():
+    model = models.build_baseline((12, 12, 1), 3, filters=(4, 4), dense_units=5)
+    probabilities = model.predict(np.zeros((2, 12, 12, 1), np.float32), verbose=0)
+    assert probabilities.shape == (2, 3) and np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("options", "absent"),
+    [
+        ({"augment": False}, "augment"),
+        ({"batch_norm": False}, "bn1_1"),
+        ({"dropout": 0.0}, "dropout1"),
+    ],
+)
+def test_improved_switches_remove_their_layers(options, absent):
+    full = {layer.name for layer in models.build_improved(filters=(4,), dense_units=8).layers}
+    reduced = models.build_improved(filters=(4,), dense_units=8, **options)
+    assert absent in full and absent not in {layer.name for layer in reduced.layers}
+
+
+def test_augmentation_is_inactive_at_inference():
+    model = models.build_augmentation(translate=0.2, rotate_degrees=10, zoom=0.1, flip=True)
+    images = np.random.default_rng(0).random((2, 8, 8, 1)).astype(np.float32)
+    assert np.allclose(model(images, training=False), images)
+    assert not np.allclose(model(images, training=True), images)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"input_shape": (28, 28)}, "input_shape"),
+        ({"num_classes": 1}, "num_classes"),
+        ({"filters": ()}, "filters"),
+        ({"dropout": 1.0}, "dropout"),
+    ],
+)
+def test_improved_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        models.build_improved(**kwargs)
+
+
+def test_conv_base_output_finds_flatten_or_explains():
+    import keras
+
+    assert models.conv_base_output(models.build_baseline()).name == "flatten"
+    dense_only = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="no Flatten"):
+        models.conv_base_output(dense_only)

@@ -1,0 +1,112 @@
+"""The training helper: schedules, callbacks, resuming, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from companion import device, models, training
+
+
+def _tiny(seed: int = 0, n: int = 64):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 8, 8, 1), dtype=np.float32)
+    y = (x.mean(axis=(1, 2, 3)) > 0.5).astype("int64")
+    return x, y
+
+
+def _model():
+    return models.build_baseline((8, 8, 1), 2, filters=(4, 4), dense_units=4)
+
+
+def test_warmup_cosine_rises_then_decays_to_the_floor():
+    schedule = training.learning_rate_schedule(
+        "warmup_cosine", 0.01, total_steps=100, warmup_steps=10
+    )
+    rates = [float(schedule(step)) for step in (0, 5, 10, 55, 100)]
+    assert rates[0] == pytest.approx(0.0) and rates[1] == pytest.approx(0.005)
+    assert rates[2] == pytest.approx(0.01) and rates[3] == pytest.approx(0.005)
+    assert rates[4] == pytest.approx(0.0, abs=1e-8)
+
+
+def test_constant_schedule_is_a_float_and_bad_names_are_rejected():
+    assert training.learning_rate_schedule("constant", 0.1, 10) == 0.1
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        training.learning_rate_schedule("linear", 0.1, 10)
+    with pytest.raises(ValueError, match="warmup_steps"):
+        training.learning_rate_schedule("warmup_cosine", 0.1, 10, warmup_steps=10)
+
+
+def test_train_returns_history_with_timings_and_writes_log_and_checkpoint(tmp_path):
+    device.set_seed(0)
+    x, y = _tiny()
+    history = training.train(
+        _model(),
+        (x, y),
+        (x[:16], y[:16]),
+        epochs=2,
+        batch_size=16,
+        schedule="warmup_cosine",
+        warmup_epochs=0.5,
+        early_stopping_patience=1,
+        checkpoint_path=tmp_path / "best.weights.h5",
+        csv_log=tmp_path / "log.csv",
+    )
+    assert len(history.history["val_accuracy"]) == 2
+    assert len(history.history["epoch_seconds"]) == 2 and history.train_seconds > 0
+    assert (tmp_path / "best.weights.h5").exists()
+    assert len((tmp_path / "log.csv").read_text().strip().splitlines()) == 3
+
+
+def test_train_restores_the_best_checkpoint(tmp_path):
+    device.set_seed(0)
+    x, y = _tiny()
+    model = _model()
+    history = training.train(
+        model, (x, y), (x, y), epochs=3, batch_size=16, checkpoint_path=tmp_path / "b.weights.h5"
+    )
+    best = max(history.history["val_accuracy"])
+    final = float(np.mean(model.predict(x, verbose=0).argmax(1) == y))
+    assert final == pytest.approx(best)
+    assert training.best_epoch(history) == int(np.argmax(history.history["val_accuracy"]))
+
+
+def test_backup_and_restore_resumes_an_interrupted_run(tmp_path):
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    device.set_seed(0)
+    x, y = _tiny()
+    model = _model()
+    with pytest.raises(KeyboardInterrupt):
+        training.train(
+            model, (x, y), epochs=4, batch_size=16, backup_dir=tmp_path, callbacks=[Interrupt()]
+        )
+    resumed = training.train(model, (x, y), epochs=4, batch_size=16, backup_dir=tmp_path)
+    assert len(resumed.history["loss"]) == 2  # epochs 3 and 4 only
+
+
+def test_train_is_repeatable_with_the_same_seed():
+    x, y = _tiny()
+    results = []
+    for _ in range(2):
+        device.set_seed(5)
+        history = training.train(_model(), (x, y), epochs=2, batch_size=16, seed=5)
+        results.append(history.history["loss"])
+    assert results[0] == results[1]
+
+
+def test_train_rejects_bad_arguments():
+    x, y = _tiny()
+    with pytest.raises(ValueError, match="epochs"):
+        training.train(_model(), (x, y), epochs=0)
+    with pytest.raises(TypeError, match="train_data"):
+        training.train(_model(), x, epochs=1)
+    with pytest.raises(ValueError, match="optimizer"):
+        training.train(_model(), (x, y), epochs=1, optimizer="sgd")
+    with pytest.raises(ValueError, match="checkpoint_path"):
+        training.train(_model(), (x, y), epochs=1, checkpoint_path="best.h5")
