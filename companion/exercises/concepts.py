@@ -252,3 +252,82 @@ register(
         ),
     ),
 )
+
+# ----------------------------------------------------------------- 2. Pretraining and fine-tuning
+
+
+def _gain_cases() -> list[Case]:
+    import pandas as pd
+
+    def table(rows: list[tuple[int, str, int, float]]) -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=["labels", "method", "seed", "test_accuracy"])
+
+    one_seed = table(
+        [
+            (25, "from scratch", 0, 0.70),
+            (25, "frozen base", 0, 0.80),
+            (25, "fine-tuned base", 0, 0.85),
+            (500, "from scratch", 0, 0.95),
+            (500, "frozen base", 0, 0.94),
+            (500, "fine-tuned base", 0, 0.97),
+        ]
+    )
+    two_seeds = table(
+        [
+            (50, "from scratch", 0, 0.60),
+            (50, "fine-tuned base", 0, 0.90),
+            (50, "from scratch", 1, 0.80),
+            (50, "fine-tuned base", 1, 0.70),
+            (100, "from scratch", 0, 0.99),
+            (100, "fine-tuned base", 0, 0.10),
+        ]
+    )
+    return [
+        Case("25 labels, one seed: 0.85 - 0.70", 0.15, args=(one_seed, 25)),
+        Case("500 labels, one seed: 0.97 - 0.95", 0.02, args=(one_seed, 500)),
+        Case("50 labels, two seeds: mean(0.9, 0.7) - mean(0.6, 0.8)", 0.10, args=(two_seeds, 50)),
+    ]  # fmt: skip
+
+
+def _ratio_cases() -> list[Case]:
+    # 6N cancels: 2e12 / (3 · 50,000 · 1,000 = 1.5e8) = 13,333.3
+    return [Case("pretraining / fine-tuning compute", 2e12 / 1.5e8)]
+
+
+register(
+    Exercise(
+        id="concepts-2-1",
+        title="The gain of pretraining",
+        difficulty="easy",
+        minutes=10,
+        hint="Filter the rows with table['labels'] == labels, then groupby('method')['test_accuracy'].mean().",
+        solution=(
+            "def transfer_gain(table, labels):\n"
+            "    means = table[table['labels'] == labels].groupby('method')['test_accuracy'].mean()\n"
+            "    return float(means['fine-tuned base'] - means['from scratch'])"
+        ),
+        cases=_gain_cases,
+    ),
+    Exercise(
+        id="concepts-2-2",
+        title="Pretraining versus fine-tuning compute",
+        difficulty="easy",
+        minutes=5,
+        hint="Both runs cost 6·N FLOPs per token seen; count the fine-tuning tokens over all epochs.",
+        solution="answer = (6 * 7e9 * 2e12) / (6 * 7e9 * 3 * 50_000 * 1_000)",
+        cases=_ratio_cases,
+        answer="value",
+    ),
+    Exercise(
+        id="concepts-2-3",
+        title="Does it transfer the other way?",
+        difficulty="hard",
+        minutes=25,
+        hint="Reuse task(), build_baseline, train and compare_label_budgets; change only which data pretrains the base.",
+        solution=(
+            "Swapping the digit halves gives a similar gain (same strokes). A Fashion-MNIST base "
+            "shares only generic features with digits and helps less; its frozen base can do worse "
+            "than training from scratch. The closer the pretraining data to the task, the more it helps."
+        ),
+    ),
+)
