@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 __all__ = ["glue"]
 
 
@@ -19,6 +21,9 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"glue name must be a Python-identifier-like string, got {name!r}.")
+    if isinstance(value, np.generic):
+        # {glue:text} formats the repr; np.float64(0.5) would not take a format spec.
+        value = value.item()
     try:
         from myst_nb import glue as myst_glue
     except ImportError:  # Colab and plain Jupyter: no book to glue into
