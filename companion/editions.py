@@ -485,14 +485,17 @@ def student_notebook(
     return notebook
 
 
-def write_student_edition(out_dir: Path, root: Path = REPO_ROOT) -> list[Path]:
+def write_student_edition(
+    out_dir: Path, root: Path = REPO_ROOT, exercises: Mapping[str, Exercise] | None = None
+) -> list[Path]:
     """Write ``<out_dir>/<part>/<name>.ipynb`` for every chapter in the toc; return the paths."""
     out_dir = Path(out_dir)
+    exercises = registry() if exercises is None else exercises
     written = []
     for chapter in chapters(root):
         target = out_dir / chapter.part / f"{chapter.source.stem}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(student_notebook(chapter.source), target)
+        nbformat.write(student_notebook(chapter.source, exercises), target)
         written.append(target)
     return written
 
@@ -672,7 +675,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 """
 
 
-def write_assignments(out_dir: Path, root: Path = REPO_ROOT) -> dict[str, list[Path]]:
+def write_assignments(
+    out_dir: Path, root: Path = REPO_ROOT, exercises: Mapping[str, Exercise] | None = None
+) -> dict[str, list[Path]]:
     """Write an nbgrader course folder: ``<out_dir>/source/<part>/<chapter>.ipynb`` per part.
 
     Only chapters with exercises get a notebook. Also writes ``nbgrader_config.py``.
@@ -683,7 +688,7 @@ def write_assignments(out_dir: Path, root: Path = REPO_ROOT) -> dict[str, list[P
         NBGRADER_CONFIG.format(course_id=COURSE_ID), encoding="utf-8"
     )
     written: dict[str, list[Path]] = {}
-    exercises = registry()
+    exercises = registry() if exercises is None else exercises
     for chapter in chapters(root):
         if not chapter.exercises:
             continue
@@ -738,12 +743,13 @@ def suggested_assignments(
     return (
         _assignment(
             "Short, graded automatically",
-            "one session: the quickest checked exercise of each chapter",
+            "the quickest automatically checked exercise of each chapter, for one session",
             short,
         ),
         _assignment(
             "Full problem set",
-            "one week: every exercise of the part (nbgrader assignment written by `make assignments`)",
+            "every exercise of the part, for a week; it is the nbgrader assignment that "
+            "`make assignments` writes",
             full,
         ),
     )
@@ -753,11 +759,13 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def guide_part_markdown(part: str, root: Path = REPO_ROOT) -> str:
+def guide_part_markdown(
+    part: str, root: Path = REPO_ROOT, exercises: Mapping[str, Exercise] | None = None
+) -> str:
     """The instructor guide's section for one part, as MyST Markdown (tables and lists)."""
     if part not in PART_ORDER:
         raise ValueError(f"part must be one of {PART_ORDER}, got {part!r}.")
-    exercises = registry()
+    exercises = registry() if exercises is None else exercises
     own = [chapter for chapter in chapters(root) if chapter.part == part]
     if not own:
         return "No chapter of this part is in the book yet."
@@ -800,31 +808,48 @@ def guide_part_markdown(part: str, root: Path = REPO_ROOT) -> str:
     lines += ["", "**Suggested assignments**", ""]
     for assignment in suggested_assignments(own, exercises):
         ids = ", ".join(assignment.exercise_ids) or "none yet"
+        plural = "s" if assignment.points != 1 else ""
         lines.append(
-            f"- *{assignment.name}* ({assignment.purpose}): {ids}; about "
-            f"{assignment.minutes} minutes, {assignment.points} points."
+            f"- *{assignment.name}*: {ids} (about {assignment.minutes} minutes, "
+            f"{assignment.points} point{plural}). {assignment.purpose.capitalize()}."
         )
     return "\n".join(lines)
 
 
-def guide_totals(root: Path = REPO_ROOT) -> dict[str, int]:
-    """Counts for the guide: chapters, exercises in the book, and how many are checked."""
-    exercises = registry()
-    ids = [markup.id for chapter in chapters(root) for markup in chapter.exercises]
+def guide_totals(
+    root: Path = REPO_ROOT, exercises: Mapping[str, Exercise] | None = None
+) -> dict[str, int]:
+    """Counts for the guide: chapters, exercises in the book, how many are checked, minutes."""
+    exercises = registry() if exercises is None else exercises
+    book = chapters(root)
+    ids = [markup.id for chapter in book for markup in chapter.exercises]
     return {
-        "chapters": len(chapters(root)),
+        "chapters": len(book),
         "exercises": len(ids),
         "auto_checked": sum(1 for i in ids if i in exercises and exercises[i].auto_checked),
-        "minutes": sum(chapter.minutes or 0 for chapter in chapters(root)),
+        "minutes": sum(chapter.minutes or 0 for chapter in book),
     }
 
 
 # --------------------------------------------------------------------------- student site
 def student_site_config(root: Path = REPO_ROOT) -> dict[str, Any]:
-    """``_config.yml`` for the student site: solutions hidden, the main execution cache reused."""
+    """``_config.yml`` for the student site: solutions hidden, no sources or launch buttons.
+
+    The main build's execution cache is reused, so no notebook runs twice.
+    """
     config = yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf-8"))
     sphinx = config.setdefault("sphinx", {})
     sphinx.setdefault("config", {})["hide_solutions"] = True
+    # The page sources and the executed notebooks hold the solutions: do not publish them
+    # (no _sources folder, no download button), and no Colab button, which would open the
+    # repository's notebook, solutions included. Students get `make student` notebooks.
+    sphinx["config"]["html_copy_source"] = False
+    sphinx["config"]["html_theme_options"] = {"use_download_button": False}
+    sphinx["recursive_update"] = True  # merge that option into the theme's, not replace them
+    launch = config.setdefault("launch_buttons", {})
+    launch["colab_url"] = ""
+    launch["binderhub_url"] = ""
+    launch["jupyterhub_url"] = ""
     extensions = list(sphinx.get("extra_extensions") or [])
     if "companion.student_site" not in extensions:
         extensions.append("companion.student_site")

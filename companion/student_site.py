@@ -73,7 +73,7 @@ class RemoveHiddenSolutions(SphinxTransform):
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the marker node, the overriding directive and the transform."""
     app.setup_extension("sphinx_exercise")
-    app.add_node(hidden_solution_start)
+    app.add_node(hidden_solution_start, override=True)
     app.add_directive("solution-start", _directive(), override=True)
     app.add_transform(RemoveHiddenSolutions)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -143,7 +143,6 @@ def test_except_exception_in_reader_code_cannot_swallow_the_time_limit(square_ex
 
 def test_time_limit_also_works_outside_the_main_thread(square_exercise):
     import threading
-
     import time
 
     results = []
