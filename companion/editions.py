@@ -386,7 +386,7 @@ def student_markdown(text: str, exercises: Mapping[str, Exercise] | None = None)
             out.extend(replacements[number])
         if number not in drop:
             out.append(line)
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(out))
+    return "\n".join(out)  # code cells keep their blank lines exactly
 
 
 def _python_source(code: str) -> str:

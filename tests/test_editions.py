@@ -267,6 +267,19 @@ def test_hidden_checks_are_removed_only_when_they_need_a_solution(tiny_book):
     assert hidden == ["assert base * 2 == 42"]
 
 
+def test_student_notebook_keeps_code_cells_exactly(tiny_book):
+    path = tiny_book / "book" / "math" / "doubling.md"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "base = 21\n", 'base = 21\n\n\n\ndef f():\n    return """a\n\n\n\nb"""\n'
+        ),
+        encoding="utf-8",
+    )
+    book_code = [c.source for c in jupytext.read(path).cells if c.cell_type == "code"]
+    student = editions.student_notebook(path, _exercises())
+    assert book_code[0] in [c.source for c in student.cells]
+
+
 def test_student_notebook_has_no_outputs_and_no_pairing(tiny_book):
     notebook = editions.student_notebook(tiny_book / "book" / "math" / "doubling.md", _exercises())
     assert "jupytext" not in notebook.metadata
@@ -418,6 +431,28 @@ def _cells_before_exercises(notebook: nbformat.NotebookNode) -> list[nbformat.No
             break
         cells.append(cell)
     return cells
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=CHAPTER_IDS)
+def test_student_code_before_the_exercises_is_the_books_minus_hidden_checks(chapter):
+    """The edition may drop solutions and hidden checks, but never edits the code it keeps."""
+    book_cells = [
+        c for c in _cells_before_exercises(jupytext.read(chapter.source)) if c.cell_type == "code"
+    ]
+    student = editions.student_notebook(chapter.source)
+    kept = [c.source for c in _cells_before_exercises(student) if c.cell_type == "code"]
+    solutions = editions.solution_code(chapter.source.read_text(encoding="utf-8"))
+    remaining = iter(kept)
+    pending = next(remaining, None)
+    for cell in book_cells:
+        if cell.source == pending:
+            pending = next(remaining, None)
+        else:
+            tags = cell.metadata.get("tags", [])
+            assert "remove-cell" in tags or cell.source in solutions, (
+                f"{chapter.toc_path}: the student edition dropped or changed a code cell:\n{cell.source[:300]}"
+            )
+    assert pending is None, f"{chapter.toc_path}: the student edition added code: {pending[:300]}"
 
 
 @pytest.mark.slow
