@@ -36,8 +36,11 @@ import yaml
 
 from .book import REPO_ROOT, is_notebook_source, toc_files
 from .exercises import Exercise, registry
+from .exercises.core import PARTS
 
 __all__ = [
+    "NOT_CHAPTERS",
+    "PART_ORDER",
     "POINTS",
     "Assignment",
     "Chapter",
@@ -50,9 +53,11 @@ __all__ = [
     "exercise_markup",
     "guide_part_markdown",
     "guide_totals",
+    "is_chapter",
     "parts",
     "read_chapter",
     "scan_directives",
+    "solution_code",
     "solution_regions",
     "starter_code",
     "student_markdown",
@@ -65,8 +70,8 @@ __all__ = [
 
 # Points an exercise is worth in the nbgrader assignments, by difficulty.
 POINTS = {"easy": 1, "medium": 2, "hard": 3}
-# Folders under book/ that hold chapters, in the order of the book, with their toc caption.
-PART_ORDER = ("intro", "concepts", "math", "cnn", "applications")
+# Folders under book/ that hold chapters, in the order of the book (the exercise id prefixes).
+PART_ORDER = PARTS
 NOT_CHAPTERS = ("appendix",)  # back matter: generated or reference pages, not chapters
 COURSE_ID = "building-with-large-ai-models"
 
