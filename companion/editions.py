@@ -882,7 +882,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         by_part = write_assignments(out)
         for part, paths in by_part.items():
             print(f"nbgrader source {part}: {len(paths)} notebooks")
-        print(f"Course folder: {out} (cd there, then `nbgrader generate_assignment <part>`)")
+        print(
+            f"Course folder: {out}. With the virtual environment active (nbgrader runs "
+            "`alembic` from it): cd there, then `nbgrader generate_assignment <part>`."
+        )
     else:
         out = args.out or build / "student-site" / "_config.yml"
         out.parent.mkdir(parents=True, exist_ok=True)
