@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install data book test check lint format pair clean
+.PHONY: help install data book test check lint format pair clean student assignments book-student
 
 help:
 	@echo "make book   - install, fetch data, execute every notebook, build _build/html"
@@ -17,6 +17,10 @@ help:
 	@echo "make check  - ruff, pairing checks and fast unit tests (< 60 s), before each commit"
 	@echo "make data   - fetch and verify the datasets into the cache"
 	@echo "make pair   - regenerate each notebook's .ipynb from its .md (outputs cleared)"
+	@echo "For instructors:"
+	@echo "make student      - student notebooks, solutions removed, into _build/student"
+	@echo "make assignments  - nbgrader course folder, one assignment per part, into _build/nbgrader"
+	@echo "make book-student - the site with solutions hidden, into _build/student-html"
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version' 
@@ -51,6 +55,23 @@ format: install
 
 pair: install
 	$(BIN)/jupytext --update --to ipynb $$($(PY) -m companion.book sources)
+
+# For instructors: editions generated from the chapters and companion.exercises.
+student: install
+	rm -rf _build/student
+	$(PY) -m companion.editions student --out _build/student
+
+assignments: install
+	rm -rf _build/nbgrader/source
+	$(PY) -m companion.editions assignments --out _build/nbgrader
+
+book-student: install data
+	$(PY) -m companion.editions student-site-config --out _build/student-site/_config.yml
+	rm -rf _build/student-site/_build/html
+	$(BIN)/jupyter-book build . --config _build/student-site/_config.yml --path-output _build/student-site --warningiserror --keep-going --builder html
+	rm -rf _build/student-html
+	cp -r _build/student-site/_build/html _build/student-html
+	@echo "Student site (solutions hidden): _build/student-html/index.html"
 
 clean:
 	rm -rf _build

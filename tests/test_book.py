@@ -8,12 +8,17 @@ import jupytext
 import nbformat
 import pytest
 
-from companion import book
+from companion import book, editions
 from companion.exercises import registry
 
 ROOT = book.REPO_ROOT
+# Every executable page is paired and committed without outputs; the chapter rules
+# (setup cell, objectives, exercises, front matter) apply to chapters only, not to
+# back matter such as the generated instructor guide (pages under book/appendix/).
 SOURCES = [page for page in book.toc_files() if book.is_notebook_source(page)]
 IDS = [str(path.relative_to(ROOT)) for path in SOURCES]
+CHAPTERS = [page for page in SOURCES if editions.is_chapter(page)]
+CHAPTER_IDS = [str(path.relative_to(ROOT)) for path in CHAPTERS]
 EXERCISE_LABEL = re.compile(r"^```\{exercise\}.*\n:label: ([\w-]+)", re.MULTILINE)
 SOLUTION_START = re.compile(r"^```\{solution-start\} ([\w-]+)", re.MULTILINE)
 
@@ -32,6 +37,12 @@ def test_every_toc_entry_exists():
 
 def test_there_are_notebooks_to_check():
     assert SOURCES, "the toc names no executable page"
+    assert CHAPTERS, "the toc names no chapter"
+
+
+def test_only_back_matter_is_exempt_from_the_chapter_rules():
+    exempt = [page.relative_to(ROOT).parts[:2] for page in SOURCES if page not in CHAPTERS]
+    assert all(parts == ("book", "appendix") for parts in exempt), exempt
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)
@@ -64,7 +75,7 @@ def test_committed_notebook_has_no_outputs(source):
     )
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
 def test_first_code_cell_installs_companion_on_colab_from_configured_url(source):
     notebook = jupytext.read(source)
     first = next(cell for cell in notebook.cells if cell.cell_type == "code")
@@ -83,7 +94,7 @@ def test_first_code_cell_installs_companion_on_colab_from_configured_url(source)
         )
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
 def test_chapter_has_objectives_summary_exercises_and_hidden_check(source):
     text = source.read_text(encoding="utf-8")
     for heading in ("**Learning objectives**", "## Summary", "## Exercises"):
@@ -102,7 +113,7 @@ def test_chapter_has_objectives_summary_exercises_and_hidden_check(source):
     )
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+@pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
 def test_chapter_front_matter_gives_minutes_and_prerequisites(source):
     """The instructor guide is generated from this metadata (``course:`` in the front matter)."""
     course = jupytext.read(source).metadata.get("course")
@@ -117,6 +128,29 @@ def test_chapter_front_matter_gives_minutes_and_prerequisites(source):
     assert not unknown, (
         f"{source.name}: prerequisites {unknown} are not pages of the toc (use e.g. 'intro/getting-started')"
     )
+
+
+def test_every_exercise_has_an_id_in_its_part_and_the_registry_title():
+    """One source of truth: the markup's id and title agree with the registry's metadata."""
+    exercises = registry()
+    for chapter in editions.chapters():
+        numbers = set()
+        for markup in chapter.exercises:
+            assert markup.id, f"{chapter.source.name}: an exercise has no :label:"
+            part, number, _ = [*markup.id.split("-"), "", ""][:3]
+            assert part == chapter.part, (
+                f"{chapter.source.name}: exercise {markup.id} is in book/{chapter.part}/, "
+                f"so its id must start with '{chapter.part}-'"
+            )
+            numbers.add(number)
+            if markup.id in exercises:
+                assert markup.title.strip() == exercises[markup.id].title, (
+                    f"{markup.id}: title {markup.title!r} in {chapter.source.name} but "
+                    f"{exercises[markup.id].title!r} in companion.exercises"
+                )
+        assert len(numbers) <= 1, (
+            f"{chapter.source.name}: its exercise ids use chapter numbers {sorted(numbers)}; use one"
+        )
 
 
 def test_every_exercise_in_the_book_is_registered_once_and_vice_versa():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from companion.exercises import Case, Exercise, check, core, evaluate, get, hint, registry, solution
 
@@ -113,3 +115,194 @@ def test_every_registered_reference_solution_passes_its_own_cases():
 
 def test_get_returns_registered_exercise():
     assert get("intro-1-1").title == "Count the classes"
+
+
+# --------------------------------------------------------------------------- robustness
+@pytest.fixture
+def value_exercise(monkeypatch):
+    exercise = Exercise(
+        id="math-97-1", title="Pair", difficulty="medium", minutes=2, hint="h",
+        solution="answer = (np.zeros(2), {'k': 1.5})",
+        cases=lambda: [Case("the pair", (np.zeros(2), {"k": 1.5}))], answer="value",
+    )  # fmt: skip
+    monkeypatch.setitem(core._REGISTRY, exercise.id, exercise)
+    return exercise
+
+
+def test_except_exception_in_reader_code_cannot_swallow_the_time_limit(square_exercise):
+    def stubborn(x):
+        while True:
+            try:  # noqa: SIM105 (the bare except is the point of this test)
+                sum(range(1000))
+            except Exception:
+                pass
+
+    result = evaluate("math-99-1", stubborn)
+    assert not result and "longer than 0.5 s" in result.message
+
+
+def test_time_limit_also_works_outside_the_main_thread(square_exercise):
+    import threading
+    import time
+
+    results = []
+
+    def forever(x):  # sleeps rather than spins: the abandoned thread must not eat a core
+        time.sleep(3)
+
+    worker = threading.Thread(target=lambda: results.append(evaluate("math-99-1", forever)))
+    worker.start()
+    worker.join(5)
+    assert results and "longer than 0.5 s" in results[0].message
+
+
+def test_an_outer_timer_survives_a_check(square_exercise):
+    import signal
+
+    signal.setitimer(signal.ITIMER_REAL, 30)
+    try:
+        evaluate("math-99-1", lambda x: x * x)
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 25 < remaining <= 30
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def test_system_exit_in_reader_code_is_feedback(square_exercise):
+    import sys
+
+    result = evaluate("math-99-1", lambda x: sys.exit(3))
+    assert not result and "raised SystemExit" in result.message
+
+
+def test_a_function_that_changes_its_input_cannot_change_the_case(monkeypatch):
+    data = np.array([3.0, 1.0, 2.0])
+    exercise = Exercise(
+        id="math-96-1", title="Sorted copy", difficulty="easy", minutes=1, hint="h", solution="s",
+        cases=lambda: [Case("sorted", np.array([1.0, 2.0, 3.0]), args=(data,)),
+                       Case("sorted again", np.array([1.0, 2.0, 3.0]), args=(data,))],
+    )  # fmt: skip
+    monkeypatch.setitem(core._REGISTRY, exercise.id, exercise)
+
+    def sort_in_place(values):
+        values.sort()
+        return values
+
+    assert evaluate("math-96-1", sort_in_place)
+    assert list(data) == [3.0, 1.0, 2.0]
+
+
+def test_failing_case_shows_its_input_and_first_differing_index(monkeypatch):
+    exercise = Exercise(
+        id="math-95-1", title="Double", difficulty="easy", minutes=1, hint="h", solution="s",
+        cases=lambda: [Case("double([1, 2, 3])", np.array([2, 4, 6]), args=([1, 2, 3],))],
+    )  # fmt: skip
+    monkeypatch.setitem(core._REGISTRY, exercise.id, exercise)
+    result = evaluate("math-95-1", lambda v: np.array([2, 4, 7]))
+    assert "input:    ([1, 2, 3])" in result.message
+    assert "first at index (2,), expected 6, got 7" in result.message
+
+
+def test_tuples_and_dicts_are_compared_item_by_item(value_exercise):
+    assert evaluate("math-97-1", (np.zeros(2), {"k": 1.5 + 1e-9}))
+    wrong = evaluate("math-97-1", (np.zeros(2), {"k": 2.0}))
+    assert not wrong and "[1]['k']" in wrong.message
+    assert "expected 2 items, got 1" in evaluate("math-97-1", (np.zeros(2),)).message
+    assert "expected a tuple, got a str" in evaluate("math-97-1", "zeros").message
+
+
+def test_value_exercise_given_a_function_says_to_call_it(value_exercise):
+    def make_pair():
+        return (np.zeros(2), {"k": 1.5})
+
+    result = evaluate("math-97-1", make_pair)
+    assert not result and "Expected a value, got the function make_pair" in result.message
+
+
+def test_none_answer_suggests_a_missing_return(value_exercise):
+    assert "`return`" in evaluate("math-97-1", None).message
+
+
+def test_objects_that_cannot_print_or_compare_do_not_crash_the_checker(square_exercise):
+    class Hostile:
+        def __repr__(self):
+            raise RuntimeError("no repr")
+
+        def __eq__(self, other):
+            raise RuntimeError("no eq")
+
+        __hash__ = None
+
+    result = evaluate("math-99-1", lambda x: Hostile())
+    assert not result and "cannot be printed" in result.message
+
+
+def test_check_with_the_arguments_swapped_explains_the_call(square_exercise, capsys):
+    check(lambda x: x * x, "math-99-1")
+    hint(42)
+    out = capsys.readouterr().out
+    assert out.startswith("✗ The exercise id comes first") and "check('<id>', answer)" in out
+
+
+def test_a_broken_exercise_is_reported_not_raised(monkeypatch):
+    exercise = Exercise(
+        id="math-94-1", title="t", difficulty="easy", minutes=1, hint="h", solution="s",
+        cases=lambda: [][0],
+    )  # fmt: skip
+    monkeypatch.setitem(core._REGISTRY, exercise.id, exercise)
+    result = evaluate("math-94-1", lambda: 0)
+    assert not result and "bug in the course" in result.message
+
+
+def test_manual_exercise_points_to_the_solution_on_request():
+    manual = next((e for e in registry().values() if not e.auto_checked), None)
+    if manual is None:
+        pytest.skip("no manually checked exercise registered")
+    result = evaluate(manual.id, "my answer")
+    assert not result and f"solution('{manual.id}')" in result.message
+    assert manual.solution not in result.message
+
+
+_ANY = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=2)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=_ANY)
+def test_evaluate_never_raises_whatever_the_answer_returns(value):
+    exercise = Exercise(
+        id="math-93-1", title="Any", difficulty="easy", minutes=1, hint="h", solution="s",
+        cases=lambda: [Case("f(2)", 4, args=(2,)), Case("pair", (np.ones(2), [1, "a"]))],
+    )  # fmt: skip
+    core._REGISTRY[exercise.id] = exercise
+    try:
+        for answer in (value, lambda *args: value):
+            result = evaluate("math-93-1", answer)
+            assert isinstance(result.message, str)
+        value_version = Exercise(
+            id="math-93-2", title="Any", difficulty="easy", minutes=1, hint="h", solution="s",
+            cases=lambda: [Case("pair", (np.ones(2), [1, "a"]))], answer="value",
+        )  # fmt: skip
+        core._REGISTRY[value_version.id] = value_version
+        assert isinstance(evaluate("math-93-2", value).message, str)
+    finally:
+        core._REGISTRY.pop("math-93-1", None)
+        core._REGISTRY.pop("math-93-2", None)
+
+
+@pytest.mark.parametrize(
+    "exercise", [e for e in registry().values() if e.auto_checked], ids=lambda e: e.id
+)
+def test_feedback_on_a_wrong_answer_never_shows_the_reference_solution(exercise):
+    wrong = (lambda *args, **kwargs: 0) if exercise.answer == "function" else 0
+    message = evaluate(exercise.id, wrong).message
+    long_lines = [
+        line.strip() for line in exercise.solution.splitlines() if len(line.strip()) >= 20
+    ]
+    assert not [line for line in long_lines if line in message]
+    assert "Stuck? hint(" in message or "raised" in message

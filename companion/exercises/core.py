@@ -12,11 +12,13 @@ Defined in "How to use this book"; used by the exercises of every chapter.
 
 from __future__ import annotations
 
+import copy
 import math
 import signal
 import threading
+import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -137,6 +139,11 @@ def _sort_key(exercise_id: str) -> tuple[int, int, int]:
 
 def get(exercise_id: str) -> Exercise:
     """The exercise with this id; ``KeyError`` with the closest known ids otherwise."""
+    if not isinstance(exercise_id, str):
+        raise KeyError(
+            f"The exercise id comes first and is a string such as 'intro-1-1', got a "
+            f"{type(exercise_id).__name__}: call check('<id>', answer)."
+        )
     if exercise_id not in _REGISTRY:
         prefix = exercise_id.rsplit("-", 1)[0]
         nearby = [known for known in _REGISTRY if known.startswith(prefix)] or sorted(_REGISTRY)[:8]
@@ -145,12 +152,17 @@ def get(exercise_id: str) -> Exercise:
 
 
 # --------------------------------------------------------------------------- checking
-class _TimeLimitExceeded(Exception):
-    pass
+class _TimeLimitExceeded(BaseException):
+    """Raised inside the reader's code when it runs too long.
+
+    A ``BaseException``, so that an ``except Exception`` in the reader's code cannot
+    swallow it and keep an endless loop going.
+    """
 
 
 def _call_with_time_limit(function: Callable[..., Any], case: Case, seconds: float) -> Any:
-    """Run the reader's function, stopping it after ``seconds`` (an endless loop, say)."""
+    """Run the reader's function on a copy of the case's inputs, stopping it after ``seconds``."""
+    args, kwargs = _copy_inputs(case)
     use_alarm = (
         hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     )
@@ -160,18 +172,22 @@ def _call_with_time_limit(function: Callable[..., Any], case: Case, seconds: flo
             raise _TimeLimitExceeded
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+        started = time.monotonic()
         try:
-            return function(*case.args, **case.kwargs)
+            return function(*args, **kwargs)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+            if outer_delay > 0:  # give back a timer that was running before the check
+                remaining = outer_delay - (time.monotonic() - started)
+                signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3), outer_interval)
     # Outside the main thread no alarm can interrupt; a daemon thread at least returns control.
     outcome: dict[str, Any] = {}
 
     def target() -> None:
         try:
-            outcome["value"] = function(*case.args, **case.kwargs)
+            outcome["value"] = function(*args, **kwargs)
         except BaseException as error:
             outcome["error"] = error
 
@@ -185,66 +201,140 @@ def _call_with_time_limit(function: Callable[..., Any], case: Case, seconds: flo
     return outcome.get("value")
 
 
+def _copy_inputs(case: Case) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Deep copies of the inputs, so a function that changes its arguments cannot change the case."""
+    try:
+        return copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+    except Exception:  # some objects (models, files) cannot be copied; pass them as they are
+        return case.args, dict(case.kwargs)
+
+
 def _is_numeric(value: Any) -> bool:
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return False
     if isinstance(value, (int, float, np.number)):
         return True
     if isinstance(value, (list, tuple, np.ndarray)):
         try:
-            return np.asarray(value).dtype.kind in "iuf"
+            return np.asarray(value).dtype.kind in "iufb"
         except (ValueError, TypeError):
             return False
     return False
 
 
-def _default_compare(got: Any, expected: Any) -> tuple[bool, str]:
+def _compare_numbers(got: Any, expected: Any, where: str) -> tuple[bool, str]:
+    try:
+        got_array = np.asarray(got, dtype=float)
+    except Exception:
+        return False, f"expected a number or array{where}, got a {type(got).__name__}"
+    expected_array = np.asarray(expected, dtype=float)
+    if got_array.shape != expected_array.shape:
+        return False, f"expected shape {expected_array.shape}{where}, got shape {got_array.shape}"
+    close = np.isclose(got_array, expected_array, rtol=1e-5, atol=1e-7, equal_nan=True)
+    if not np.all(close):
+        if expected_array.ndim == 0:
+            return False, f"values differ{where}"
+        first = tuple(int(i) for i in np.argwhere(~close)[0])
+        return False, (
+            f"values differ{where}: first at index {first}, expected "
+            f"{_show(expected_array[first].item())}, got {_show(got_array[first].item())}"
+        )
+    return True, ""
+
+
+def _default_compare(got: Any, expected: Any, where: str = "") -> tuple[bool, str]:
+    """Compare with a tolerance for numbers and arrays, item by item for tuples, lists and dicts."""
     if _is_numeric(expected):
+        return _compare_numbers(got, expected, where)
+    if isinstance(expected, np.ndarray):  # strings or objects
         try:
-            got_array = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            return False, f"expected a number or array, got a {type(got).__name__}"
-        expected_array = np.asarray(expected, dtype=float)
-        if got_array.shape != expected_array.shape:
-            return False, f"expected shape {expected_array.shape}, got shape {got_array.shape}"
-        if not np.allclose(got_array, expected_array, rtol=1e-5, atol=1e-7, equal_nan=False):
-            return False, "values differ"
+            same = np.asarray(got).shape == expected.shape and bool(
+                np.all(np.asarray(got) == expected)
+            )
+        except Exception:
+            same = False
+        return same, "" if same else f"values differ{where}"
+    if isinstance(expected, dict):
+        if not isinstance(got, Mapping):
+            return False, f"expected a dict{where}, got a {type(got).__name__}"
+        if set(got) != set(expected):
+            return (
+                False,
+                f"expected the keys {sorted(map(str, expected))}{where}, got {sorted(map(str, got))}",
+            )
+        for key, value in expected.items():
+            ok, why = _default_compare(got[key], value, f"{where}[{key!r}]")
+            if not ok:
+                return ok, why
+        return True, ""
+    if isinstance(expected, (tuple, list)):
+        if isinstance(got, (str, bytes)) or not isinstance(got, (Sequence, np.ndarray)):
+            return False, f"expected a {type(expected).__name__}{where}, got a {type(got).__name__}"
+        if len(got) != len(expected):
+            return False, f"expected {len(expected)} items{where}, got {len(got)}"
+        for index, (item, value) in enumerate(zip(got, expected, strict=True)):
+            ok, why = _default_compare(item, value, f"{where}[{index}]")
+            if not ok:
+                return ok, why
         return True, ""
     try:
         equal = bool(got == expected)
-    except (TypeError, ValueError):
+    except Exception:  # an array, or an object whose == fails
         equal = False
-    return equal, "" if equal else "values differ"
+    return equal, "" if equal else f"values differ{where}"
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        with np.printoptions(precision=4, suppress=True, threshold=20):
-            return f"array{value.shape} {value}"
-    if isinstance(value, float):
-        return f"{value:.6g}" if math.isfinite(value) else str(value)
-    text = repr(value)
+    """A short, safe description of a value (the reader's objects may not print)."""
+    try:
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, np.ndarray):
+            with np.printoptions(precision=4, suppress=True, threshold=20):
+                text = f"array{value.shape} {value}"
+        elif isinstance(value, float):
+            text = f"{value:.6g}" if math.isfinite(value) else str(value)
+        else:
+            text = repr(value)
+    except Exception:
+        return f"<a {type(value).__name__} that cannot be printed>"
+    text = " ".join(text.split()) if len(text) > 80 else text
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _show_call(case: Case) -> str:
+    pieces = [_show(arg) for arg in case.args]
+    pieces += [f"{key}={_show(value)}" for key, value in case.kwargs.items()]
+    return "(" + ", ".join(pieces) + ")"
 
 
 def evaluate(exercise_id: str, answer: Any) -> CheckResult:
     """Check ``answer`` against the hidden cases and return the verdict (no printing).
 
+    Never raises because of the answer: exceptions in the reader's code, wrong types
+    and endless loops come back as a failed result whose message says what happened.
     Used by :func:`check`, by the automatic tests and by the nbgrader autograder.
     """
     try:
         exercise = get(exercise_id)
     except KeyError as error:
-        return CheckResult(exercise_id, False, str(error.args[0]))
+        return CheckResult(str(exercise_id), False, str(error.args[0]))
     if not exercise.auto_checked:
         return CheckResult(
             exercise_id,
             False,
             f"{exercise_id} is not checked automatically: compare with solution('{exercise_id}').",
         )
-    if answer is None or answer is Ellipsis:
+    if answer is Ellipsis:
         return CheckResult(
             exercise_id, False, "Replace the `...` with your answer, then run the cell again."
+        )
+    if answer is None:
+        return CheckResult(
+            exercise_id,
+            False,
+            "Your answer is None. Replace the `...` with your answer; if it is the result of a "
+            "function, check that the function has a `return`.",
         )
     if exercise.answer == "function" and not callable(answer):
         return CheckResult(
@@ -252,23 +342,44 @@ def evaluate(exercise_id: str, answer: Any) -> CheckResult:
             False,
             f"Expected a function, got a {type(answer).__name__}. Pass the function itself, without calling it.",
         )
+    if exercise.answer == "value" and callable(answer) and not isinstance(answer, type):
+        return CheckResult(
+            exercise_id,
+            False,
+            f"Expected a value, got the function {getattr(answer, '__name__', '')!s}. "
+            "Pass what it returns: call it first.",
+        )
     assert exercise.cases is not None
-    cases = list(exercise.cases())
+    try:
+        cases = list(exercise.cases())
+    except Exception as error:  # a bug in the exercise itself, not in the answer
+        return CheckResult(
+            exercise_id,
+            False,
+            f"The checker could not prepare the cases of {exercise_id} ({type(error).__name__}: "
+            f"{error}). This is a bug in the course, not in your answer; please report it.",
+        )
     for number, case in enumerate(cases, start=1):
         where = f"case {number} of {len(cases)}: {case.description}"
+        shown_input = ""
         if exercise.answer == "function":
+            shown_input = f"\n  input:    {_show_call(case)}"
             try:
                 got = _call_with_time_limit(answer, case, exercise.time_limit_s)
             except _TimeLimitExceeded:
                 return CheckResult(
                     exercise_id,
                     False,
-                    f"Not yet. {where}\n  your code ran longer than {exercise.time_limit_s:g} s (an endless loop?).",
+                    f"Not yet. {where}{shown_input}\n  your code ran longer than "
+                    f"{exercise.time_limit_s:g} s (an endless loop?).",
                 )
-            except Exception as error:
+            except (Exception, SystemExit) as error:
                 last = traceback.format_exception_only(type(error), error)[-1].strip()
                 return CheckResult(
-                    exercise_id, False, f"Not yet. {where}\n  your code raised {last}"
+                    exercise_id,
+                    False,
+                    f"Not yet. {where}{shown_input}\n  your code raised {last}\n"
+                    f"  Stuck? hint('{exercise_id}')",
                 )
         else:
             got = answer
@@ -283,8 +394,8 @@ def evaluate(exercise_id: str, answer: Any) -> CheckResult:
             return CheckResult(
                 exercise_id,
                 False,
-                f"Not yet. {where}\n  expected: {_show(case.expected)}\n  got:      {_show(got)}\n"
-                f"  ({why}) Stuck? hint('{exercise_id}')",
+                f"Not yet. {where}{shown_input}\n  expected: {_show(case.expected)}\n"
+                f"  got:      {_show(got)}\n  ({why}) Stuck? hint('{exercise_id}')",
             )
     return CheckResult(exercise_id, True, f"Correct: all {len(cases)} cases of {exercise_id} pass.")
 
@@ -296,7 +407,7 @@ def check(exercise_id: str, answer: Any) -> None:
 
 
 def hint(exercise_id: str) -> None:
-    """Print the hint of an exercise."""
+    """Print the hint of an exercise (never its solution)."""
     try:
         print(f"Hint for {exercise_id}: {get(exercise_id).hint}")
     except KeyError as error:
@@ -304,7 +415,7 @@ def hint(exercise_id: str) -> None:
 
 
 def solution(exercise_id: str) -> None:
-    """Print the reference solution of an exercise (only when asked)."""
+    """Print the reference solution of an exercise: only when the reader asks for it."""
     try:
         print(f"Solution to {exercise_id}:\n{get(exercise_id).solution}")
     except KeyError as error:
