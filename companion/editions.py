@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import ast
 import builtins
+import posixpath
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -296,6 +297,22 @@ def _objectives(text: str) -> tuple[str, ...]:
     return tuple(items)
 
 
+_DOC_ROLE = re.compile(r"\{doc\}`(?P<title>[^`<]*<)?(?P<target>[^`<>]+)>?`")
+
+
+def _absolute_doc_refs(text: str, folder: str) -> str:
+    """Rewrite relative ``{doc}`` targets as absolute ones, so the text works on any page."""
+
+    def rewrite(match: re.Match[str]) -> str:
+        target = match["target"].strip()
+        if not target.startswith("/"):
+            target = "/" + posixpath.normpath(posixpath.join(folder, target))
+        title = match["title"] or ""
+        return f"{{doc}}`{title}{target}{'>' if title else ''}`"
+
+    return _DOC_ROLE.sub(rewrite, text)
+
+
 def read_chapter(source: Path, root: Path = REPO_ROOT) -> Chapter:
     """Read a chapter's metadata: part, title, ``course`` front matter, objectives, exercises."""
     source = Path(source)
@@ -310,7 +327,10 @@ def read_chapter(source: Path, root: Path = REPO_ROOT) -> Chapter:
         title=_title(text) or source.stem,
         minutes=minutes if isinstance(minutes, int) else None,
         prerequisites=tuple(str(p) for p in course.get("prerequisites") or ()),
-        objectives=_objectives(text),
+        objectives=tuple(
+            _absolute_doc_refs(objective, f"book/{source.parent.name}")
+            for objective in _objectives(text)
+        ),
         exercises=tuple(exercise_markup(text)),
     )
 

@@ -585,3 +585,12 @@ def test_student_site_extension_hides_gated_solutions(tmp_path):
     hidden = _build_tiny_site(tmp_path / "hidden", hide=True)
     assert "GATED-SECRET" not in hidden and "PLAIN-SECRET" not in hidden
     assert "Add 1 and 1." in hidden and "After the solutions." in hidden
+
+
+def test_guide_rewrites_relative_doc_links_in_objectives():
+    from companion.editions import _absolute_doc_refs
+
+    text = "Use {doc}`compute-cost` and {doc}`the maths <../math/attention>` and {doc}`/book/x`."
+    assert _absolute_doc_refs(text, "book/concepts") == (
+        "Use {doc}`/book/concepts/compute-cost` and {doc}`the maths </book/math/attention>` and {doc}`/book/x`."
+    )
