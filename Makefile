@@ -50,7 +50,7 @@ format: install
 	$(BIN)/ruff format .
 
 pair: install
-	$(BIN)/jupytext --to ipynb $$($(PY) -m companion.book sources)
+	$(BIN)/jupytext --update --to ipynb $$($(PY) -m companion.book sources)
 
 clean:
 	rm -rf _build

@@ -1,0 +1,624 @@
+"""Exercises of Part 2, Mathematics (ids ``math-1-*`` .. ``math-6-*``).
+
+Expected results come from NumPy, SciPy or :mod:`companion.numpy_nn`, each of which
+is tested against an independent computation in ``tests/test_numpy_nn.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import numpy_nn as nn
+from .core import Case, Exercise, register
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def _arrays_close(got: Any, expected: Any) -> bool:
+    """A tuple of arrays, compared entry by entry (shapes and values)."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+        return False
+    return all(
+        np.shape(g) == np.shape(e) and np.allclose(g, e, rtol=1e-6, atol=1e-9)
+        for g, e in zip(got, expected, strict=True)
+    )
+
+
+def _exact(got: Any, expected: Any) -> bool:
+    return (
+        isinstance(got, np.ndarray)
+        and got.dtype == expected.dtype
+        and np.array_equal(got, expected)
+    )
+
+
+# ------------------------------------------------------------------ 1. Tensors
+def _matmul_cases() -> list[Case]:
+    rng = _rng(11)
+    A, B = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    return [
+        Case("matmul of a (2, 3) and a (3, 2) matrix of small integers",
+             np.array([[2.0, -3.0], [2.0, -2.0]]),
+             args=(np.array([[1.0, 2, 0], [-1, 3, 1]]), np.array([[2.0, 1], [0, -2], [4, 5]]))),
+        Case("matmul of random (3, 4) and (4, 2) matrices", A @ B, args=(A, B)),
+        Case("matmul of a (1, 3) row and a (3, 1) column", np.array([[32.0]]),
+             args=(np.array([[1.0, 2, 3]]), np.array([[4.0], [5], [6]]))),
+        Case("matmul of a (3, 1) column and a (1, 2) row (an outer product)",
+             np.array([[4.0, 5], [8, 10], [12, 15]]),
+             args=(np.array([[1.0], [2], [3]]), np.array([[4.0, 5]]))),
+    ]  # fmt: skip
+
+
+def _dense_shape_cases() -> list[Case]:
+    return [
+        Case("dense_output_shape((32, 64), 10)", (32, 10), args=((32, 64), 10)),
+        Case("dense_output_shape((4, 7, 64), 16) (a batch of sequences)", (4, 7, 16), args=((4, 7, 64), 16)),
+        Case("dense_output_shape((5,), 3) (a single vector)", (3,), args=((5,), 3)),
+        Case("dense_output_shape((2, 3, 4, 8), 1)", (2, 3, 4, 1), args=((2, 3, 4, 8), 1)),
+    ]  # fmt: skip
+
+
+def _mlp_params_cases() -> list[Case]:
+    return [
+        Case("mlp_params([64, 32, 10])", 64 * 32 + 32 + 32 * 10 + 10, args=([64, 32, 10],)),
+        Case("mlp_params([784, 10]) (one layer)", 7850, args=([784, 10],)),
+        Case("mlp_params([3, 5, 5, 5, 1])", 3 * 5 + 5 + 2 * (5 * 5 + 5) + 5 + 1, args=([3, 5, 5, 5, 1],)),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-1-1",
+        title="A matrix product with loops",
+        difficulty="easy",
+        minutes=10,
+        hint="C[i, k] is the sum over j of A[i, j] * B[j, k]; loop over i, k and j. Start from np.zeros((m, p)).",
+        solution=(
+            "def matmul(A, B):\n"
+            "    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)\n"
+            "    (m, n), (_, p) = A.shape, B.shape\n"
+            "    C = np.zeros((m, p))\n"
+            "    for i in range(m):\n"
+            "        for k in range(p):\n"
+            "            for j in range(n):\n"
+            "                C[i, k] += A[i, j] * B[j, k]\n"
+            "    return C"
+        ),
+        cases=_matmul_cases,
+    ),
+    Exercise(
+        id="math-1-2",
+        title="The output shape of a dense layer",
+        difficulty="easy",
+        minutes=5,
+        hint="Dense acts on the last axis only: keep every other axis and replace the last one by units.",
+        solution="def dense_output_shape(input_shape, units):\n    return (*tuple(input_shape)[:-1], units)",
+        cases=_dense_shape_cases,
+    ),
+    Exercise(
+        id="math-1-3",
+        title="Count the parameters of a network",
+        difficulty="easy",
+        minutes=5,
+        hint="Pair consecutive sizes with zip(sizes[:-1], sizes[1:]); each pair contributes d_in * d_out + d_out.",
+        solution=(
+            "def mlp_params(sizes):\n"
+            "    return sum(d_in * d_out + d_out for d_in, d_out in zip(sizes[:-1], sizes[1:]))"
+        ),
+        cases=_mlp_params_cases,
+    ),
+    Exercise(
+        id="math-1-4",
+        title="The broadcasting trap",
+        difficulty="medium",
+        minutes=10,
+        hint="Write out which prediction and which target entry (i, j) of the (32, 32) difference uses.",
+        solution=(
+            "Entry (i, j) is y_pred[i] - y_true[j]; only the diagonal pairs match, the rest compare "
+            "unrelated examples, whose mean squared difference is var(a) + var(b) + (mean gap)^2. "
+            "Fix: y_pred.squeeze(-1) - y_true, or y_pred - y_true[:, None]."
+        ),
+    ),
+)
+
+
+# ------------------------------------------------------- 2. Forward propagation
+def _softmax_cases() -> list[Case]:
+    batch = _rng(21).normal(scale=3.0, size=(4, 5))
+    return [
+        Case("softmax([1, 2, 3]) (one vector)", nn.softmax([1.0, 2.0, 3.0]), args=(np.array([1.0, 2.0, 3.0]),)),
+        Case("softmax of a (4, 5) batch: one distribution per row", nn.softmax(batch), args=(batch,)),
+        Case("softmax([[1000, 1001], [-1000, -1001]]) (must not overflow)",
+             nn.softmax([[1000.0, 1001.0], [-1000.0, -1001.0]]),
+             args=(np.array([[1000.0, 1001.0], [-1000.0, -1001.0]]),)),
+        Case("softmax([5, 5, 5, 5]) (equal logits)", np.full(4, 0.25), args=(np.full(4, 5.0),)),
+    ]  # fmt: skip
+
+
+def _sigmoid_derivative_cases() -> list[Case]:
+    z = np.linspace(-8, 8, 17)
+    return [
+        Case("sigmoid_derivative(0.0)", 0.25, args=(0.0,)),
+        Case("sigmoid_derivative(np.linspace(-8, 8, 17))", nn.sigmoid_grad(z), args=(z,)),
+        Case("sigmoid_derivative([-50, 50]) (tiny, not nan)", nn.sigmoid_grad([-50.0, 50.0]),
+             args=(np.array([-50.0, 50.0]),)),
+    ]  # fmt: skip
+
+
+def _two_layer_args(seed: int, n: int) -> tuple[np.ndarray, ...]:
+    rng = _rng(seed)
+    return (rng.normal(size=(n, 3)), rng.normal(size=(3, 4)), rng.normal(size=4),
+            rng.normal(size=(4, 2)), rng.normal(size=2))  # fmt: skip
+
+
+def _two_layer_expected(X: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray) -> np.ndarray:  # fmt: skip
+    return nn.softmax(nn.dense_forward(nn.relu(nn.dense_forward(X, W1, b1)), W2, b2))
+
+
+def _two_layer_cases() -> list[Case]:
+    return [
+        Case(f"two_layer_forward on a random batch of {n} (3 inputs, 4 hidden, 2 classes)",
+             _two_layer_expected(*args), args=args)
+        for n, args in ((1, _two_layer_args(22, 1)), (6, _two_layer_args(23, 6)))
+    ]  # fmt: skip
+
+
+def _collapse_cases() -> list[Case]:
+    rng = _rng(24)
+    W1, b1, W2, b2 = (
+        rng.normal(size=(3, 5)),
+        rng.normal(size=5),
+        rng.normal(size=(5, 2)),
+        rng.normal(size=2),
+    )
+    return [
+        Case("collapse of a (3, 5) and a (5, 2) layer: returns (W, b)", (W1 @ W2, b1 @ W2 + b2),
+             args=(W1, b1, W2, b2), compare=_arrays_close),
+        Case("collapse with identity weights and zero biases", (np.eye(2), np.zeros(2)),
+             args=(np.eye(2), np.zeros(2), np.eye(2), np.zeros(2)), compare=_arrays_close),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-2-1",
+        title="Write softmax",
+        difficulty="easy",
+        minutes=10,
+        hint="Subtract z.max(axis=-1, keepdims=True) before np.exp, then divide by the sum along the last axis (keepdims=True).",
+        solution=(
+            "def softmax(z):\n"
+            "    z = np.asarray(z, dtype=float)\n"
+            "    e = np.exp(z - z.max(axis=-1, keepdims=True))\n"
+            "    return e / e.sum(axis=-1, keepdims=True)"
+        ),
+        cases=_softmax_cases,
+    ),
+    Exercise(
+        id="math-2-2",
+        title="The derivative of the sigmoid",
+        difficulty="easy",
+        minutes=10,
+        hint="sigma'(z) = sigma(z) * (1 - sigma(z)); compute sigma(z) without overflow for large negative z.",
+        solution=(
+            "def sigmoid_derivative(z):\n"
+            "    z = np.asarray(z, dtype=float)\n"
+            "    e = np.exp(-np.abs(z))\n"
+            "    s = np.where(z >= 0, 1 / (1 + e), e / (1 + e))\n"
+            "    return s * (1 - s)"
+        ),
+        cases=_sigmoid_derivative_cases,
+    ),
+    Exercise(
+        id="math-2-3",
+        title="A two-layer forward pass",
+        difficulty="medium",
+        minutes=15,
+        hint="H1 = relu(X @ W1 + b1), Z2 = H1 @ W2 + b2, then a stable softmax along the last axis.",
+        solution=(
+            "def two_layer_forward(X, W1, b1, W2, b2):\n"
+            "    H1 = np.maximum(np.asarray(X) @ W1 + b1, 0.0)\n"
+            "    Z2 = H1 @ W2 + b2\n"
+            "    e = np.exp(Z2 - Z2.max(axis=-1, keepdims=True))\n"
+            "    return e / e.sum(axis=-1, keepdims=True)"
+        ),
+        cases=_two_layer_cases,
+    ),
+    Exercise(
+        id="math-2-4",
+        title="Collapse two linear layers",
+        difficulty="medium",
+        minutes=15,
+        hint="Expand (X W1 + b1) W2 + b2 and read off the matrix that multiplies X and the constant term.",
+        solution="def collapse(W1, b1, W2, b2):\n    return W1 @ W2, b1 @ W2 + b2",
+        cases=_collapse_cases,
+    ),
+)
+
+
+# ----------------------------------------------------------- 3. Loss functions
+def _logsumexp_cases() -> list[Case]:
+    batch = _rng(31).normal(scale=4.0, size=(5, 3))
+    return [
+        Case("logsumexp([0, 0]) = log 2", np.log(2.0), args=(np.zeros(2),)),
+        Case("logsumexp of a (5, 3) batch: one number per row", nn.logsumexp(batch), args=(batch,)),
+        Case("logsumexp([1000, 1000]) (must not overflow)", 1000.0 + np.log(2.0), args=(np.array([1000.0, 1000.0]),)),
+        Case("logsumexp([-1000, -1000]) (must not underflow to log 0)", -1000.0 + np.log(2.0),
+             args=(np.array([-1000.0, -1000.0]),)),
+    ]  # fmt: skip
+
+
+def _sparse_ce_expected(logits: np.ndarray, labels: np.ndarray) -> float:
+    return nn.categorical_crossentropy_from_logits(nn.one_hot(labels, logits.shape[1]), logits)
+
+
+def _sparse_ce_cases() -> list[Case]:
+    rng = _rng(32)
+    logits, labels = rng.normal(scale=2.0, size=(6, 4)), rng.integers(0, 4, size=6)
+    big, big_labels = np.array([[1000.0, 0.0, -1000.0], [0.0, 50.0, 0.0]]), np.array([1, 1])
+    return [
+        Case("cross_entropy of 6 random examples with 4 classes", _sparse_ce_expected(logits, labels),
+             args=(logits, labels)),
+        Case("cross_entropy of uniform logits over 10 classes = log 10", np.log(10.0),
+             args=(np.zeros((3, 10)), np.array([0, 5, 9]))),
+        Case("cross_entropy with logits of ±1000 (must be finite)", _sparse_ce_expected(big, big_labels),
+             args=(big, big_labels)),
+    ]  # fmt: skip
+
+
+def _huber_gradient_cases() -> list[Case]:
+    rng = _rng(33)
+    y, y_hat = rng.normal(size=(4, 3)), rng.normal(scale=3.0, size=(4, 3))
+    return [
+        Case("huber_gradient([0, 0, 0], [0.5, -2, 3], delta=1)", np.array([0.5, -1.0, 1.0]) / 3,
+             args=(np.zeros(3), np.array([0.5, -2.0, 3.0]), 1.0)),
+        Case("huber_gradient on a random (4, 3) batch, delta=1.5", nn.huber_grad(y, y_hat, 1.5),
+             args=(y, y_hat, 1.5)),
+        Case("huber_gradient with a huge delta equals the MSE gradient / 2", nn.mse_grad(y, y_hat) / 2,
+             args=(y, y_hat, 1e6)),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-3-1",
+        title="Write log-sum-exp",
+        difficulty="easy",
+        minutes=10,
+        hint="m = z.max(axis=-1, keepdims=True); return m + log(sum(exp(z - m))) with the kept axis removed.",
+        solution=(
+            "def logsumexp(z):\n"
+            "    z = np.asarray(z, dtype=float)\n"
+            "    m = z.max(axis=-1, keepdims=True)\n"
+            "    return (m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))[..., 0]"
+        ),
+        cases=_logsumexp_cases,
+    ),
+    Exercise(
+        id="math-3-2",
+        title="Cross-entropy from logits and integer labels",
+        difficulty="medium",
+        minutes=15,
+        hint="For row i the loss is logsumexp(logits[i]) - logits[i, labels[i]]; pick the true logits with "
+        "logits[np.arange(n), labels], then average.",
+        solution=(
+            "def cross_entropy(logits, labels):\n"
+            "    logits, labels = np.asarray(logits, dtype=float), np.asarray(labels)\n"
+            "    m = logits.max(axis=1, keepdims=True)\n"
+            "    lse = m[:, 0] + np.log(np.exp(logits - m).sum(axis=1))\n"
+            "    return float(np.mean(lse - logits[np.arange(len(labels)), labels]))"
+        ),
+        cases=_sparse_ce_cases,
+    ),
+    Exercise(
+        id="math-3-3",
+        title="The gradient of the Huber loss",
+        difficulty="medium",
+        minutes=10,
+        hint="The derivative of each term is clip(r, -delta, delta) with r = y_pred - y_true; the loss is a mean, "
+        "so divide by the number of entries.",
+        solution=(
+            "def huber_gradient(y_true, y_pred, delta):\n"
+            "    r = np.asarray(y_pred, dtype=float) - np.asarray(y_true, dtype=float)\n"
+            "    return np.clip(r, -delta, delta) / r.size"
+        ),
+        cases=_huber_gradient_cases,
+    ),
+    Exercise(
+        id="math-3-4",
+        title="The largest loss Keras reports",
+        difficulty="medium",
+        minutes=10,
+        hint="Look up what Keras does with probabilities of exactly 0 or 1 (the backend epsilon).",
+        solution=(
+            "Keras clips p to [1e-7, 1 - 1e-7], so the loss is -log(1e-7) = 16.118 however wrong the "
+            "prediction; inside the clipped region the gradient is 0, so confident mistakes get no signal. "
+            "From logits the gradient sigmoid(z) - y stays near -1."
+        ),
+    ),
+)
+
+
+# ---------------------------------------------------------- 4. Gradient descent
+def _gd_cases() -> list[Case]:
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+    return [
+        Case("gradient_descent on f(x) = (x - 3)^2 from 0, lr=0.1, 50 steps",
+             nn.sgd(lambda x: 2 * (x - 3), [0.0], lr=0.1, steps=50)[-1, 0],
+             args=(lambda x: 2 * (x - 3), 0.0, 0.1, 50)),
+        Case("gradient_descent on f(w) = w^T A w / 2 from [1, -1], lr=0.2, 30 steps",
+             nn.sgd(lambda w: A @ w, [1.0, -1.0], lr=0.2, steps=30)[-1],
+             args=(lambda w: A @ w, np.array([1.0, -1.0]), 0.2, 30)),
+        Case("gradient_descent with steps=0 returns the start", np.array([2.0, 5.0]),
+             args=(lambda w: w, np.array([2.0, 5.0]), 0.5, 0)),
+    ]  # fmt: skip
+
+
+def _max_lr_cases() -> list[Case]:
+    turn = np.array([[0.6, -0.8], [0.8, 0.6]])  # a rotation (a 3-4-5 triangle)
+    rotated = turn @ np.diag([6.0, 54.0]) @ turn.T  # eigenvalues 6 and 54
+    return [
+        Case("max_stable_lr(diag(1, 10))", 0.2, args=(np.diag([1.0, 10.0]),)),
+        Case("max_stable_lr of a non-diagonal matrix with eigenvalues 6 and 54", 2 / 54, args=(rotated,)),
+        Case("max_stable_lr(4 * identity(3))", 0.5, args=(4 * np.eye(3),)),
+    ]  # fmt: skip
+
+
+def _momentum_cases() -> list[Case]:
+    rng = _rng(41)
+    x, v, g = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3)
+    return [
+        Case("momentum_step(x=1, v=0, grad=2, lr=0.1, momentum=0.9) (first step: plain SGD)",
+             (np.array(0.8), np.array(-0.2)), args=(1.0, 0.0, 2.0, 0.1, 0.9), compare=_arrays_close),
+        Case("momentum_step on random vectors, lr=0.05, momentum=0.9",
+             (x + 0.9 * v - 0.05 * g, 0.9 * v - 0.05 * g), args=(x, v, g, 0.05, 0.9), compare=_arrays_close),
+        Case("momentum_step with momentum=0 is a gradient step", (x - 0.1 * g, -0.1 * g),
+             args=(x, v, g, 0.1, 0.0), compare=_arrays_close),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-4-1",
+        title="Write gradient descent",
+        difficulty="easy",
+        minutes=5,
+        hint="Convert x0 to a float array, then repeat x = x - lr * grad(x) steps times.",
+        solution=(
+            "def gradient_descent(grad, x0, lr, steps):\n"
+            "    x = np.asarray(x0, dtype=float)\n"
+            "    for _ in range(steps):\n"
+            "        x = x - lr * grad(x)\n"
+            "    return x"
+        ),
+        cases=_gd_cases,
+    ),
+    Exercise(
+        id="math-4-2",
+        title="The largest stable learning rate",
+        difficulty="medium",
+        minutes=15,
+        hint="np.linalg.eigvalsh gives the eigenvalues of a symmetric matrix in increasing order.",
+        solution="def max_stable_lr(A):\n    return 2.0 / np.linalg.eigvalsh(np.asarray(A, dtype=float))[-1]",
+        cases=_max_lr_cases,
+    ),
+    Exercise(
+        id="math-4-3",
+        title="One step of momentum",
+        difficulty="easy",
+        minutes=10,
+        hint="First the velocity: v_new = momentum * v - lr * grad; then the point: x_new = x + v_new. Return both.",
+        solution=(
+            "def momentum_step(x, v, grad, lr, momentum):\n"
+            "    v_new = momentum * np.asarray(v, dtype=float) - lr * np.asarray(grad, dtype=float)\n"
+            "    return np.asarray(x, dtype=float) + v_new, v_new"
+        ),
+        cases=_momentum_cases,
+    ),
+    Exercise(
+        id="math-4-4",
+        title="Lower the learning rate to remove the jitter",
+        difficulty="medium",
+        minutes=15,
+        hint="Keep a step counter t across epochs and use lr = 0.01 / (1 + t / 2000) in the update.",
+        solution=(
+            "A constant rate leaves the iterate wandering in a region of size proportional to lr around the "
+            "minimum; a decaying rate shrinks the wandering while the total distance the steps can cover "
+            "still grows without bound, so the final loss gets close to the best possible."
+        ),
+    ),
+)
+
+
+# ------------------------------------------------------------- 5. Backpropagation
+def _dense_backward_cases() -> list[Case]:
+    cases = []
+    for seed, (n, d_in, d_out) in zip((51, 52), ((4, 3, 2), (1, 5, 3)), strict=True):
+        rng = _rng(seed)
+        X, W, dZ = (
+            rng.normal(size=(n, d_in)),
+            rng.normal(size=(d_in, d_out)),
+            rng.normal(size=(n, d_out)),
+        )
+        cases.append(
+            Case(f"dense_backward with X {X.shape}, W {W.shape}, dZ {dZ.shape}: returns (dX, dW, db)",
+                 nn.dense_backward(X, W, dZ), args=(X, W, dZ), compare=_arrays_close)
+        )  # fmt: skip
+    return cases
+
+
+def _relu_backward_cases() -> list[Case]:
+    rng = _rng(53)
+    dH, Z = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    return [
+        Case("relu_backward(dH=[1, 2, 3], Z=[-1, 0, 2]) (derivative 0 at 0)", np.array([0.0, 0.0, 3.0]),
+             args=(np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.0, 2.0]))),
+        Case("relu_backward on random (3, 4) arrays", dH * nn.relu_grad(Z), args=(dH, Z)),
+    ]  # fmt: skip
+
+
+def _top_gradient_cases() -> list[Case]:
+    rng = _rng(54)
+    logits, labels = rng.normal(scale=2.0, size=(5, 3)), rng.integers(0, 3, size=5)
+    big = np.array([[1000.0, 0.0], [0.0, 1000.0]])
+    return [
+        Case("top_gradient of 5 random examples with 3 classes",
+             nn.categorical_crossentropy_from_logits_grad(nn.one_hot(labels, 3), logits), args=(logits, labels)),
+        Case("top_gradient of uniform logits [[0, 0]] with label 1", np.array([[0.5, -0.5]]),
+             args=(np.zeros((1, 2)), np.array([1]))),
+        Case("top_gradient with logits of 1000 (must not overflow)",
+             nn.categorical_crossentropy_from_logits_grad(nn.one_hot(np.array([1, 1]), 2), big),
+             args=(big, np.array([1, 1]))),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-5-1",
+        title="The backward pass of a dense layer",
+        difficulty="medium",
+        minutes=10,
+        hint="Match the shapes: dW has the shape of W (d_in, d_out), so it is X.T @ dZ; dX has the shape of X; "
+        "db sums dZ over the batch axis.",
+        solution="def dense_backward(X, W, dZ):\n    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)",
+        cases=_dense_backward_cases,
+    ),
+    Exercise(
+        id="math-5-2",
+        title="The backward pass of ReLU",
+        difficulty="easy",
+        minutes=5,
+        hint="ReLU passes the gradient where Z > 0 and blocks it elsewhere (including Z == 0).",
+        solution="def relu_backward(dH, Z):\n    return dH * (Z > 0)",
+        cases=_relu_backward_cases,
+    ),
+    Exercise(
+        id="math-5-3",
+        title="The gradient at the top",
+        difficulty="medium",
+        minutes=10,
+        hint="Compute a stable softmax, subtract 1 at [np.arange(n), labels], divide by n.",
+        solution=(
+            "def top_gradient(logits, labels):\n"
+            "    logits = np.asarray(logits, dtype=float)\n"
+            "    e = np.exp(logits - logits.max(axis=1, keepdims=True))\n"
+            "    P = e / e.sum(axis=1, keepdims=True)\n"
+            "    P[np.arange(len(labels)), labels] -= 1.0\n"
+            "    return P / len(labels)"
+        ),
+        cases=_top_gradient_cases,
+    ),
+    Exercise(
+        id="math-5-4",
+        title="Weight decay",
+        difficulty="hard",
+        minutes=25,
+        hint="The derivative of (lambda / 2) * sum(W**2) with respect to W is lambda * W.",
+        solution=(
+            "Each weight gradient gains + lam * W (biases unchanged); the update becomes "
+            "W <- (1 - lr * lam) W - lr * dW. Check it with nn.gradient_check on the penalised loss, then "
+            "retrain with W -= lr * (dW + lam * W)."
+        ),
+    ),
+)
+
+
+# ------------------------------------------------------------------- 6. Attention
+def _attention_cases() -> list[Case]:
+    rng = _rng(61)
+    Q, K, V = rng.normal(size=(3, 4)), rng.normal(size=(5, 4)), rng.normal(size=(5, 2))
+    Q1 = rng.normal(size=(1, 16)) * 3
+    K1, V1 = rng.normal(size=(6, 16)), rng.normal(size=(6, 3))
+    return [
+        Case("attention with identical keys: the output is the mean of the values", np.array([[2.0, 3.0]]),
+             args=(np.ones((1, 2)), np.ones((2, 2)), np.array([[1.0, 2.0], [3.0, 4.0]]))),
+        Case("attention with Q (3, 4), K (5, 4), V (5, 2)", nn.scaled_dot_product_attention(Q, K, V)[0],
+             args=(Q, K, V)),
+        Case("attention with d_k = 16 (is the scale 1/sqrt(d_k), inside the softmax?)",
+             nn.scaled_dot_product_attention(Q1, K1, V1)[0], args=(Q1, K1, V1)),
+    ]  # fmt: skip
+
+
+def _same_booleans(got: Any, expected: np.ndarray) -> bool:
+    return np.shape(got) == expected.shape and np.array_equal(
+        np.asarray(got).astype(bool), expected
+    )
+
+
+def _causal_mask_cases() -> list[Case]:
+    return [
+        Case(f"causal_mask({n})", nn.causal_mask(n), args=(n,), compare=_same_booleans)
+        for n in (1, 3, 6)
+    ]
+
+
+def _causal_attention_cases() -> list[Case]:
+    rng = _rng(62)
+    X = rng.normal(size=(5, 4))
+    Q, K, V = rng.normal(size=(4, 8)), rng.normal(size=(4, 8)), rng.normal(size=(4, 3))
+    return [
+        Case("causal_attention(X, X, X) for a sequence of 5 tokens",
+             nn.scaled_dot_product_attention(X, X, X, causal=True)[0], args=(X, X, X)),
+        Case("causal_attention with Q, K (4, 8) and V (4, 3)",
+             nn.scaled_dot_product_attention(Q, K, V, causal=True)[0], args=(Q, K, V)),
+        Case("causal_attention: the first output is the first value", np.array([[1.0, 0.0], [0.5, 0.5]]),
+             args=(np.zeros((2, 2)), np.zeros((2, 2)), np.eye(2))),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-6-1",
+        title="Write attention",
+        difficulty="medium",
+        minutes=10,
+        hint="scores = Q @ K.T / sqrt(d_k) with d_k = K.shape[-1]; a stable softmax along the last axis; then @ V.",
+        solution=(
+            "def attention(Q, K, V):\n"
+            "    scores = Q @ K.T / np.sqrt(K.shape[-1])\n"
+            "    e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+            "    return (e / e.sum(axis=-1, keepdims=True)) @ V"
+        ),
+        cases=_attention_cases,
+    ),
+    Exercise(
+        id="math-6-2",
+        title="Build a causal mask",
+        difficulty="easy",
+        minutes=5,
+        hint="np.tril keeps the lower triangle (j <= i) of a matrix of ones.",
+        solution="def causal_mask(n):\n    return np.tril(np.ones((n, n), dtype=bool))",
+        cases=_causal_mask_cases,
+    ),
+    Exercise(
+        id="math-6-3",
+        title="Causal attention",
+        difficulty="medium",
+        minutes=15,
+        hint="Set the scores above the diagonal to -np.inf with np.where before the softmax.",
+        solution=(
+            "def causal_attention(Q, K, V):\n"
+            "    scores = Q @ K.T / np.sqrt(K.shape[-1])\n"
+            "    scores = np.where(np.tril(np.ones(scores.shape, dtype=bool)), scores, -np.inf)\n"
+            "    e = np.exp(scores - scores.max(axis=-1, keepdims=True))\n"
+            "    return (e / e.sum(axis=-1, keepdims=True)) @ V"
+        ),
+        cases=_causal_attention_cases,
+    ),
+    Exercise(
+        id="math-6-4",
+        title="Attention does not know the order",
+        difficulty="medium",
+        minutes=15,
+        hint="Compare attention(X[perm], X[perm], X[perm]) with attention(X, X, X)[perm] for a permutation perm.",
+        solution=(
+            "Permuting the rows of X permutes rows and columns of the scores alike; softmax is row-wise and the "
+            "weighted sum ignores order, so the output is permuted the same way. Language models add position "
+            "information to break this symmetry; a causal mask already depends on positions, so it breaks it too."
+        ),
+    ),
+)
