@@ -120,3 +120,102 @@ register(
         "large as the dataset gives a uniform random order.",
     ),
 )
+
+
+# --------------------------------------------------------------------------- 2. A baseline CNN
+def _conv_output_cases() -> list[Case]:
+    return [
+        Case("conv_output_size(28, 3): the baseline's first layer", 26, args=(28, 3)),
+        Case("conv_output_size(13, 2, 2): 2×2 pooling rounds down", 6, args=(13, 2, 2)),
+        Case("conv_output_size(28, 5, 2)", 12, args=(28, 5, 2)),
+        Case(
+            "conv_output_size(28, 3, padding='same')", 28, args=(28, 3), kwargs={"padding": "same"}
+        ),
+        Case("conv_output_size(7, 3, 2, 'same')", 4, args=(7, 3, 2, "same")),
+    ]
+
+
+def _conv_params_cases() -> list[Case]:
+    return [
+        Case("conv_params(3, 1, 32): the baseline's first layer", 320, args=(3, 1, 32)),
+        Case("conv_params(3, 32, 64)", 18_496, args=(3, 32, 64)),
+        Case("conv_params(5, 3, 8, bias=False)", 600, args=(5, 3, 8), kwargs={"bias": False}),
+    ]
+
+
+def _close_pair(got: Any, expected: tuple[float, float]) -> bool:
+    try:
+        values = [float(v) for v in got]
+    except (TypeError, ValueError):
+        return False
+    return len(values) == 2 and bool(np.allclose(values, expected))
+
+
+def _precision_recall_cases() -> list[Case]:
+    matrix = np.array([[5, 1, 0], [2, 7, 1], [0, 3, 9]])
+    return [
+        Case(
+            "3×3 matrix [[5, 1, 0], [2, 7, 1], [0, 3, 9]], class 1",
+            (7 / 11, 7 / 10),
+            args=(matrix, 1),
+            compare=_close_pair,
+        ),
+        Case(
+            "the same matrix, class 2",
+            (9 / 10, 9 / 12),
+            args=(matrix, 2),
+            compare=_close_pair,
+        ),
+    ]
+
+
+register(
+    Exercise(
+        id="cnn-2-1",
+        title="Output size of a convolution",
+        difficulty="easy",
+        minutes=10,
+        hint="Count the positions where the window fits: first start 0, last start size - kernel, "
+        "step stride. For 'same', only the stride matters.",
+        solution="import math\n\n"
+        "def conv_output_size(size, kernel, stride=1, padding='valid'):\n"
+        "    if padding == 'same':\n"
+        "        return math.ceil(size / stride)\n"
+        "    return (size - kernel) // stride + 1",
+        cases=_conv_output_cases,
+    ),
+    Exercise(
+        id="cnn-2-2",
+        title="Count the parameters",
+        difficulty="easy",
+        minutes=10,
+        hint="One kernel of kernel×kernel weights per input channel, for each filter, "
+        "plus one bias per filter.",
+        solution="def conv_params(kernel, in_channels, filters, bias=True):\n"
+        "    return (kernel * kernel * in_channels + (1 if bias else 0)) * filters",
+        cases=_conv_params_cases,
+    ),
+    Exercise(
+        id="cnn-2-3",
+        title="Precision and recall from the confusion matrix",
+        difficulty="medium",
+        minutes=10,
+        hint="matrix[k, k] is the true positives; the column k sums all predictions of k, "
+        "the row k all images that truly are k.",
+        solution="def precision_recall(matrix, k):\n"
+        "    matrix = np.asarray(matrix)\n"
+        "    true_positive = matrix[k, k]\n"
+        "    return true_positive / matrix[:, k].sum(), true_positive / matrix[k, :].sum()",
+        cases=_precision_recall_cases,
+    ),
+    Exercise(
+        id="cnn-2-4",
+        title="Is the test set being used only once?",
+        difficulty="medium",
+        minutes=10,
+        hint="Think of the best of twenty noisy measurements: is it an unbiased estimate?",
+        solution="The best of twenty test scores is biased upwards (selection on noise). Select on "
+        "the validation set, then evaluate the chosen model once on the test set; with little "
+        "validation data use cross-validation or several seeds and compare means and spreads.",
+    ),
+)
