@@ -219,3 +219,212 @@ register(
         "validation data use cross-validation or several seeds and compare means and spreads.",
     ),
 )
+
+
+# --------------------------------------------------------------------------- 4. Looking inside
+def _correlate_cases() -> list[Case]:
+    from scipy.signal import correlate2d
+
+    rng = np.random.default_rng(41)
+    image = rng.random((6, 5))
+    kernel = rng.normal(size=(3, 2))
+    return [
+        Case(
+            "a 3×3 image [[1, 2, 3], [4, 5, 6], [7, 8, 9]] with kernel [[1, 0], [0, -1]]",
+            np.array([[-4.0, -4.0], [-4.0, -4.0]]),
+            args=(np.arange(1, 10).reshape(3, 3), np.array([[1, 0], [0, -1]])),
+        ),
+        Case(
+            "a random 6×5 image with a random 3×2 kernel (not flipped)",
+            correlate2d(image, kernel, mode="valid"),
+            args=(image, kernel),
+        ),
+    ]
+
+
+def _receptive_field_cases() -> list[Case]:
+    baseline = [(3, 1), (2, 2), (3, 1), (2, 2), (3, 1)]
+    return [
+        Case("one 3×3 convolution", 3, args=([(3, 1)],)),
+        Case("two 3×3 convolutions", 5, args=([(3, 1), (3, 1)],)),
+        Case("two 2×2 poolings with stride 2", 4, args=([(2, 2), (2, 2)],)),
+        Case("the baseline up to conv3", 18, args=(baseline,)),
+        Case("no layer at all", 1, args=([],)),
+    ]
+
+
+def _cam_reference(activations: np.ndarray, gradients: np.ndarray) -> np.ndarray:
+    heat = np.maximum(np.tensordot(activations, gradients.mean(axis=(0, 1)), axes=1), 0.0)
+    return heat / heat.max() if heat.max() > 0 else heat
+
+
+def _cam_cases() -> list[Case]:
+    rng = np.random.default_rng(43)
+    activations = np.maximum(rng.normal(size=(4, 5, 3)), 0)
+    gradients = rng.normal(size=(4, 5, 3))
+    one = np.zeros((2, 2, 2))
+    one[0, 0, 0] = 2.0
+    one[1, 1, 1] = 1.0
+    return [
+        Case(
+            "2×2 map, 2 channels, gradients +1 on channel 0 and -1 on channel 1",
+            np.array([[1.0, 0.0], [0.0, 0.0]]),
+            args=(one, np.stack([np.ones((2, 2)), -np.ones((2, 2))], axis=-1)),
+        ),
+        Case(
+            "random 4×5×3 activations and gradients",
+            _cam_reference(activations, gradients),
+            args=(activations, gradients),
+        ),
+        Case(
+            "all gradients negative on a positive map: all zeros, no division by zero",
+            np.zeros((4, 5)),
+            args=(np.abs(activations) + 1.0, -np.abs(gradients) - 1.0),
+        ),
+    ]
+
+
+register(
+    Exercise(
+        id="cnn-4-1",
+        title="A convolution by hand",
+        difficulty="easy",
+        minutes=15,
+        hint="The output is (H - kh + 1) × (W - kw + 1); each entry is the sum of the "
+        "element-wise product of the kernel with the window starting there.",
+        solution="def correlate_valid(image, kernel):\n"
+        "    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)\n"
+        "    kh, kw = kernel.shape\n"
+        "    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))\n"
+        "    for i in range(out.shape[0]):\n"
+        "        for j in range(out.shape[1]):\n"
+        "            out[i, j] = np.sum(image[i : i + kh, j : j + kw] * kernel)\n"
+        "    return out",
+        cases=_correlate_cases,
+    ),
+    Exercise(
+        id="cnn-4-2",
+        title="How far does a unit see?",
+        difficulty="medium",
+        minutes=10,
+        hint="Keep two numbers, the receptive field r and the jump j between neighbouring "
+        "units in input pixels; update r before j.",
+        solution="def receptive_field(layers):\n"
+        "    size, jump = 1, 1\n"
+        "    for kernel, stride in layers:\n"
+        "        size += (kernel - 1) * jump\n"
+        "        jump *= stride\n"
+        "    return size",
+        cases=_receptive_field_cases,
+    ),
+    Exercise(
+        id="cnn-4-3",
+        title="Grad-CAM from arrays",
+        difficulty="medium",
+        minutes=15,
+        hint="Average the gradients over height and width to get one weight per channel, "
+        "take the weighted sum over channels, clip at 0, divide by the maximum if positive.",
+        solution="def cam(activations, gradients):\n"
+        "    weights = np.asarray(gradients, dtype=float).mean(axis=(0, 1))\n"
+        "    heat = np.maximum(np.asarray(activations, dtype=float) @ weights, 0.0)\n"
+        "    peak = heat.max()\n"
+        "    return heat / peak if peak > 0 else heat",
+        cases=_cam_cases,
+    ),
+    Exercise(
+        id="cnn-4-4",
+        title="Occlusion: a model-agnostic check",
+        difficulty="hard",
+        minutes=20,
+        hint="Build all occluded copies of one image as a single batch and call predict once; "
+        "the drop is the original probability minus the occluded one.",
+        solution="Occlusion needs one forward pass per patch position (144 for a 6×6 patch with "
+        "stride 2 on 28×28); Grad-CAM one forward and one backward pass. Both highlight the "
+        "distinctive strokes; occlusion works for any model.",
+    ),
+)
+
+
+# --------------------------------------------------------------------------- 5. From model to product
+def _none_or_text(got: Any, expected: bool) -> bool:
+    return got is None if expected else isinstance(got, str) and bool(got)
+
+
+def _input_problem_cases() -> list[Case]:
+    good = np.full((2, 28, 28, 1), 0.5, np.float32)
+    nan = good.copy()
+    nan[0, 0, 0, 0] = np.nan
+    bad = {
+        "raw uint8 pixels": np.zeros((2, 28, 28, 1), np.uint8),
+        "values up to 255.0": good * 510,
+        "negative values": good - 1.0,
+        "missing channel axis (2, 28, 28)": good[..., 0],
+        "three channels": np.zeros((2, 28, 28, 3), np.float32),
+        "empty batch (0, 28, 28, 1)": good[:0],
+        "a NaN pixel": nan,
+        "a Python list": [[0.0]],
+    }
+    cases = [
+        Case("a valid float32 batch (2, 28, 28, 1) → None", True, args=(good,), compare=_none_or_text),
+        Case("a valid float64 batch of zeros and ones → None", True,
+             args=(np.stack([np.zeros((28, 28, 1)), np.ones((28, 28, 1))]),), compare=_none_or_text),
+    ]  # fmt: skip
+    cases += [
+        Case(f"{name} → a message", False, args=(value,), compare=_none_or_text)
+        for name, value in bad.items()
+    ]
+    return cases
+
+
+def _size_cases() -> list[Case]:
+    return [
+        Case("size_mib(2**20) in float32", 4.0, args=(2**20,)),
+        Case("size_mib(93_322, 'float16')", 93_322 * 2 / 2**20, args=(93_322, "float16")),
+        Case("size_mib(1_000_000, 'int8')", 1_000_000 / 2**20, args=(1_000_000, "int8")),
+    ]
+
+
+register(
+    Exercise(
+        id="cnn-5-1",
+        title="Write the guard yourself",
+        difficulty="medium",
+        minutes=15,
+        hint="Test in order: is it an ndarray, is the shape (n, 28, 28, 1) with n >= 1, is "
+        "dtype.kind 'f', are all values finite, are they within [0, 1].",
+        solution="def input_problem(images):\n"
+        "    if not isinstance(images, np.ndarray):\n"
+        "        return 'expected a NumPy array'\n"
+        "    if images.ndim != 4 or images.shape[1:] != (28, 28, 1) or len(images) == 0:\n"
+        "        return f'expected shape (n, 28, 28, 1), got {images.shape}'\n"
+        "    if images.dtype.kind != 'f':\n"
+        "        return f'expected floating-point pixels, got {images.dtype}'\n"
+        "    if not np.isfinite(images).all():\n"
+        "        return 'NaN or infinite values'\n"
+        "    if images.min() < 0 or images.max() > 1:\n"
+        "        return 'values must be in [0, 1]'\n"
+        "    return None",
+        cases=_input_problem_cases,
+    ),
+    Exercise(
+        id="cnn-5-2",
+        title="How big is the model?",
+        difficulty="easy",
+        minutes=10,
+        hint="Bytes per parameter: 4 for float32, 2 for float16, 1 for int8; one MiB is 2**20 bytes.",
+        solution="def size_mib(num_params, dtype='float32'):\n"
+        "    return num_params * {'float32': 4, 'float16': 2, 'int8': 1}[dtype] / 2**20",
+        cases=_size_cases,
+    ),
+    Exercise(
+        id="cnn-5-3",
+        title="When does transfer stop paying?",
+        difficulty="hard",
+        minutes=30,
+        hint="Pass seeds=(0, 1, 2) and group the table by labels and method; compare the "
+        "difference of means with the standard deviations.",
+        solution="Group by (labels, method) and aggregate mean and std. The pretrained base "
+        "helps most with the fewest labels; with thousands of labels training from scratch "
+        "catches up, and differences smaller than the seed-to-seed spread are not evidence.",
+    ),
+)
