@@ -221,6 +221,126 @@ register(
 )
 
 
+# --------------------------------------------------------------------------- 3. Making it better
+def _keras_warmup_cosine(step: int, peak: float, warmup: int, total: int) -> float:
+    import keras
+
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=total - warmup, warmup_target=peak, warmup_steps=warmup
+    )
+    return float(schedule(step))
+
+
+def _warmup_cosine_cases() -> list[Case]:
+    cases = []
+    for step, peak, warmup, total in [
+        (0, 0.01, 10, 100),
+        (5, 0.01, 10, 100),
+        (10, 0.01, 10, 100),
+        (55, 0.01, 10, 100),
+        (80, 0.005, 20, 120),
+        (100, 0.01, 10, 100),
+    ]:
+        cases.append(
+            Case(
+                f"warmup_cosine({step}, {peak}, {warmup}, {total}), compared with keras CosineDecay",
+                _keras_warmup_cosine(step, peak, warmup, total),
+                args=(step, peak, warmup, total),
+                compare=lambda got, expected: abs(float(got) - expected) < 1e-7,
+            )
+        )
+    return cases
+
+
+def _batch_norm_reference(x: np.ndarray, gamma: Any, beta: Any, epsilon: float) -> np.ndarray:
+    return gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + epsilon) + beta
+
+
+def _batch_norm_cases() -> list[Case]:
+    rng = np.random.default_rng(31)
+    x = rng.normal(3.0, 2.0, size=(16, 4))
+    gamma, beta = rng.normal(size=4), rng.normal(size=4)
+    return [
+        Case(
+            "x = [[0], [2]] with gamma 1, beta 0: about [[-1], [1]]",
+            _batch_norm_reference(np.array([[0.0], [2.0]]), 1.0, 0.0, 1e-3),
+            args=(np.array([[0.0], [2.0]]), 1.0, 0.0),
+        ),
+        Case(
+            "random (16, 4) batch with random gamma and beta per feature",
+            _batch_norm_reference(x, gamma, beta, 1e-3),
+            args=(x, gamma, beta),
+        ),
+        Case(
+            "the same batch with epsilon=0.5",
+            _batch_norm_reference(x, gamma, beta, 0.5),
+            args=(x, gamma, beta),
+            kwargs={"epsilon": 0.5},
+        ),
+    ]
+
+
+def _standard_error_cases() -> list[Case]:
+    return [
+        Case("standard_error(0.5, 100)", 0.05, args=(0.5, 100)),
+        Case("standard_error(0.994, 10_000)", float(np.sqrt(0.994 * 0.006 / 10_000)), args=(0.994, 10_000)),
+        Case("standard_error(1.0, 50): a perfect score has no spread", 0.0, args=(1.0, 50)),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="cnn-3-1",
+        title="The schedule by hand",
+        difficulty="medium",
+        minutes=15,
+        hint="Two cases: before warmup_steps a straight line from 0 to peak; after it, "
+        "0.5 * peak * (1 + cos(pi * progress)) with progress going from 0 to 1.",
+        solution="import math\n\n"
+        "def warmup_cosine(step, peak, warmup_steps, total_steps):\n"
+        "    if step < warmup_steps:\n"
+        "        return peak * step / warmup_steps\n"
+        "    progress = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))\n"
+        "    return 0.5 * peak * (1 + math.cos(math.pi * progress))",
+        cases=_warmup_cosine_cases,
+    ),
+    Exercise(
+        id="cnn-3-2",
+        title="Batch normalization by hand",
+        difficulty="medium",
+        minutes=15,
+        hint="Mean and variance over axis 0 (the batch), per feature; np.var is the biased variance.",
+        solution="def batch_norm(x, gamma, beta, epsilon=1e-3):\n"
+        "    x = np.asarray(x, dtype=float)\n"
+        "    mean, variance = x.mean(axis=0), x.var(axis=0)\n"
+        "    return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta",
+        cases=_batch_norm_cases,
+    ),
+    Exercise(
+        id="cnn-3-3",
+        title="Is the difference real?",
+        difficulty="easy",
+        minutes=15,
+        hint="Each test image is a coin flip that comes up 'correct' with probability a.",
+        solution="import math\n\n"
+        "def standard_error(accuracy, n):\n"
+        "    return math.sqrt(accuracy * (1 - accuracy) / n)",
+        cases=_standard_error_cases,
+    ),
+    Exercise(
+        id="cnn-3-4",
+        title="Flips for digits?",
+        difficulty="medium",
+        minutes=15,
+        hint="Build the model with models.build_improved(**recipe_model, flip=True) and train "
+        "it exactly like the small ablation.",
+        solution="Flips create mirrored digits that never occur in the test set, so accuracy "
+        "usually drops; augmentations must preserve the label (for street signs: shifts, small "
+        "rotations, zoom, brightness, but no flips).",
+    ),
+)
+
+
 # --------------------------------------------------------------------------- 4. Looking inside
 def _correlate_cases() -> list[Case]:
     from scipy.signal import correlate2d
