@@ -123,7 +123,8 @@ def build_improved(
     zoom: float = 0.0,
     flip: bool = False,
     padding: str = "valid",
-    batch_norm_first: bool = False,
+    batch_norm_skip: int = 2,
+    pool_last: bool = False,
     name: str = "improved",
 ) -> Any:
     """The baseline's layout with the improvements of "Making it better", each switchable.
@@ -132,11 +133,13 @@ def build_improved(
     size, optional rotation, zoom and horizontal flips; active in training only),
     then one block per entry of ``filters``: ``convs_per_block`` 3×3 convolutions,
     each followed by batch normalization (``batch_norm``) and ReLU, and 2×2 max
-    pooling after every block but the last; then Flatten, dropout (``dropout``),
+    pooling after every block but the last (after the last too with ``pool_last``,
+    useful with ``padding="same"``); then Flatten, dropout (``dropout``),
     Dense ``dense_units`` with ReLU, dropout again and the softmax output.
 
-    Batch normalization skips the first block unless ``batch_norm_first``: measured
-    on a 2-core CPU it doubles the cost of the largest (26×26) feature maps.
+    Batch normalization skips the first ``batch_norm_skip`` blocks: on a CPU its cost
+    grows with the size of the feature maps, so normalising the large maps of the
+    first blocks costs much time (measured in "Making it better").
     Turning ``augment``, ``batch_norm`` or ``dropout`` off gives the rows of the
     ablation table. Used in: Part 3, Making it better; Part 4 reuses it.
     """
@@ -151,6 +154,8 @@ def build_improved(
         raise ValueError(f"dropout must be in [0, 1), got {dropout}.")
     if dense_units < 1:
         raise ValueError(f"dense_units must be positive, got {dense_units}.")
+    if not isinstance(batch_norm_skip, int) or batch_norm_skip < 0:
+        raise ValueError(f"batch_norm_skip must be a non-negative int, got {batch_norm_skip!r}.")
     if padding not in ("valid", "same"):
         raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}.")
     inputs = keras.Input(shape=shape, name="image")
@@ -160,7 +165,7 @@ def build_improved(
             translate=translate, rotate_degrees=rotate_degrees, zoom=zoom, flip=flip
         )(x)
     for block, count in enumerate(filters, start=1):
-        normalise = batch_norm and (block > 1 or batch_norm_first)
+        normalise = batch_norm and block > batch_norm_skip
         for conv in range(1, convs_per_block + 1):
             x = layers.Conv2D(
                 count, 3, padding=padding, use_bias=not normalise, name=f"conv{block}_{conv}"
@@ -168,7 +173,7 @@ def build_improved(
             if normalise:
                 x = layers.BatchNormalization(name=f"bn{block}_{conv}")(x)
             x = layers.Activation("relu", name=f"relu{block}_{conv}")(x)
-        if block < len(filters):
+        if block < len(filters) or pool_last:
             x = layers.MaxPooling2D(2, name=f"pool{block}")(x)
     x = layers.Flatten(name="flatten")(x)
     if dropout:
