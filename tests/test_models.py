@@ -25,13 +25,13 @@ def test_baseline_outputs_probabilities():
     ("options", "absent"),
     [
         ({"augment": False}, "augment"),
-        ({"batch_norm": False}, "bn1_1"),
+        ({"batch_norm": False}, "bn3_1"),
         ({"dropout": 0.0}, "dropout1"),
     ],
 )
 def test_improved_switches_remove_their_layers(options, absent):
-    full = {layer.name for layer in models.build_improved(filters=(4,), dense_units=8).layers}
-    reduced = models.build_improved(filters=(4,), dense_units=8, **options)
+    full = {layer.name for layer in models.build_improved(filters=(4, 4, 4), dense_units=8).layers}
+    reduced = models.build_improved(filters=(4, 4, 4), dense_units=8, **options)
     assert absent in full and absent not in {layer.name for layer in reduced.layers}
 
 
@@ -63,3 +63,21 @@ def test_conv_base_output_finds_flatten_or_explains():
     dense_only = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="no Flatten"):
         models.conv_base_output(dense_only)
+
+
+def test_improved_defaults_follow_the_baseline_layout():
+    model = models.build_improved()
+    names = [layer.name for layer in model.layers]
+    assert names[:3] == ["image", "augment", "conv1_1"]
+    assert "bn1_1" not in names and "bn2_1" not in names and "bn3_1" in names
+    assert tuple(model.get_layer("conv3_1").output.shape[1:]) == (3, 3, 64)
+    first = models.build_improved(batch_norm_skip=0, padding="same", augment=False)
+    assert "bn1_1" in {layer.name for layer in first.layers}
+    assert tuple(first.get_layer("conv3_1").output.shape[1:]) == (7, 7, 64)
+    earlier = {layer.name for layer in models.build_improved(batch_norm_skip=1).layers}
+    assert "bn1_1" not in earlier and "bn2_1" in earlier
+
+
+def test_improved_can_pool_after_the_last_block():
+    model = models.build_improved(filters=(8, 16), padding="same", pool_last=True, augment=False)
+    assert tuple(model.get_layer("flatten").output.shape[1:]) == (7 * 7 * 16,)

@@ -110,3 +110,27 @@ def test_train_rejects_bad_arguments():
         training.train(_model(), (x, y), epochs=1, optimizer="sgd")
     with pytest.raises(ValueError, match="checkpoint_path"):
         training.train(_model(), (x, y), epochs=1, checkpoint_path="best.h5")
+
+
+@pytest.mark.slow
+def test_baseline_on_an_mnist_subset_gives_identical_metrics_twice():
+    """Same seed, same CPU: the same losses, validation accuracies and predictions."""
+    from companion import pipeline
+
+    (x_train, y_train), (x_test, _) = pipeline.load_prepared("mnist")
+    runs = []
+    for _ in range(2):
+        device.setup(seed=42)
+        model = models.build_baseline()
+        history = training.train(
+            model,
+            (x_train[:2000], y_train[:2000]),
+            (x_train[2000:2500], y_train[2000:2500]),
+            epochs=2,
+            batch_size=64,
+            seed=42,
+        )
+        runs.append((history.history, model.predict(x_test[:500], verbose=0)))
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert runs[0][0][key] == runs[1][0][key], key
+    assert np.array_equal(runs[0][1], runs[1][1])
