@@ -149,7 +149,7 @@ def plot_misclassified(
     if not indices:
         raise ValueError("indices is empty: there is nothing to show.")
     rows = int(np.ceil(len(indices) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.1, rows * 1.35), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.1, rows * 1.65), squeeze=False)
     for ax in axes.flat:
         _clean_axis(ax)
         ax.axis("off")
@@ -278,7 +278,12 @@ def plot_label_budget(table: object, *, title: str | None = None) -> Figure:
     for method in table["method"].unique():
         series = means.loc[method].sort_index()
         ax.plot(series.index, series.to_numpy(), "o-", label=method)
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
     ax.set_xscale("log")
+    ax.set_xticks(sorted(int(count) for count in table["labels"].unique()))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("number of labelled training images (log scale)")
     ax.set_ylabel("test accuracy")
     ax.grid(alpha=0.3, which="both")
