@@ -54,7 +54,7 @@ format: install
 	$(BIN)/ruff format .
 
 pair: install
-	$(BIN)/jupytext --update --to ipynb $$($(PY) -m companion.book sources)
+	$(BIN)/jupytext --to ipynb $$($(PY) -m companion.book sources)
 
 # For instructors: editions generated from the chapters and companion.exercises.
 student: install

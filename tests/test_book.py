@@ -58,6 +58,9 @@ def test_paired_notebook_is_in_sync_with_markdown(source):
     assert _cells(committed) == _cells(from_markdown), (
         f"{source.with_suffix('.ipynb').name} differs from {source.name}: edit the .md, then run `make pair`."
     )
+    assert committed.metadata.get("course") == from_markdown.metadata.get("course"), (
+        f"{source.with_suffix('.ipynb').name}: front matter `course` differs from {source.name}: run `make pair`."
+    )
     formats = committed.metadata.get("jupytext", {}).get("formats", "")
     assert formats == "ipynb,md:myst", f"{source.name}: jupytext formats are {formats!r}"
 
