@@ -16,18 +16,19 @@ help:
 	@echo "make test   - install, fetch data, run unit tests and nbval over every notebook"
 	@echo "make check  - ruff, pairing checks and fast unit tests (< 60 s), before each commit"
 	@echo "make data   - fetch and verify the datasets into the cache"
-	@echo "make pair   - regenerate each notebook's .ipynb from its .md (outputs cleared)"
+	@echo "make pair   - update each notebook's .ipynb from its .md (cell ids kept, so diffs stay small)"
 	@echo "For instructors:"
 	@echo "make student      - student notebooks, solutions removed, into _build/student"
 	@echo "make assignments  - nbgrader course folder, one assignment per part, into _build/nbgrader"
 	@echo "make book-student - the site with solutions hidden, into _build/student-html"
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml authoring/pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version' 
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet --no-deps -e ./authoring
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,12 +38,12 @@ data: $(STAMP)
 
 book: install data
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --builder html
-	$(PY) -m companion.book check-site
+	$(PY) -m authoring.book check-site
 	@echo "Site: _build/html/index.html"
 
 test: install data
 	$(BIN)/pytest tests
-	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $$($(PY) -m companion.book notebooks)
+	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $$($(PY) -m authoring.book notebooks)
 
 check: install
 	$(BIN)/ruff check .
@@ -54,19 +55,19 @@ format: install
 	$(BIN)/ruff format .
 
 pair: install
-	$(BIN)/jupytext --to ipynb $$($(PY) -m companion.book sources)
+	$(BIN)/jupytext --update --to ipynb $$($(PY) -m authoring.book sources)
 
 # For instructors: editions generated from the chapters and companion.exercises.
 student: install
 	rm -rf _build/student
-	$(PY) -m companion.editions student --out _build/student
+	$(PY) -m authoring.editions student --out _build/student
 
 assignments: install
 	rm -rf _build/nbgrader/source
-	$(PY) -m companion.editions assignments --out _build/nbgrader
+	$(PY) -m authoring.editions assignments --out _build/nbgrader
 
 book-student: install data
-	$(PY) -m companion.editions student-site-config --out _build/student-site/_config.yml
+	$(PY) -m authoring.editions student-site-config --out _build/student-site/_config.yml
 	rm -rf _build/student-site/_build/html
 	$(BIN)/jupyter-book build . --config _build/student-site/_config.yml --path-output _build/student-site --warningiserror --keep-going --builder html
 	rm -rf _build/student-html

@@ -8,7 +8,7 @@ import jupytext
 import nbformat
 import pytest
 
-from companion import book, editions
+from authoring import book, editions
 from companion.exercises import registry
 
 ROOT = book.REPO_ROOT

@@ -13,7 +13,7 @@ import jupytext
 import nbformat
 import pytest
 
-from companion import book, editions
+from authoring import book, editions
 from companion.exercises import Case, Exercise, registry
 
 HEADER = """---
@@ -370,7 +370,7 @@ def test_guide_totals_count_exercises_and_checked_ones(tiny_book):
 def test_student_site_config_hides_solutions_and_reuses_the_cache(tiny_book):
     config = editions.student_site_config(tiny_book)
     assert config["sphinx"]["config"]["hide_solutions"] is True
-    assert "companion.student_site" in config["sphinx"]["extra_extensions"]
+    assert "authoring.student_site" in config["sphinx"]["extra_extensions"]
     assert config["execute"]["cache"].endswith("_build/.jupyter_cache")
     assert config["sphinx"]["config"]["html_copy_source"] is False  # sources hold solutions
     assert config["launch_buttons"]["colab_url"] == ""
@@ -558,7 +558,7 @@ def _build_tiny_site(tmp_path: Path, hide: bool) -> str:
     source = tmp_path / "src"
     source.mkdir(parents=True)
     (source / "conf.py").write_text(
-        "extensions = ['myst_parser', 'sphinx_exercise', 'companion.student_site']\n"
+        "extensions = ['myst_parser', 'sphinx_exercise', 'authoring.student_site']\n"
         f"hide_solutions = {hide}\n",
         encoding="utf-8",
     )
@@ -588,7 +588,7 @@ def test_student_site_extension_hides_gated_solutions(tmp_path):
 
 
 def test_guide_rewrites_relative_doc_links_in_objectives():
-    from companion.editions import _absolute_doc_refs
+    from authoring.editions import _absolute_doc_refs
 
     text = "Use {doc}`compute-cost` and {doc}`the maths <../math/attention>` and {doc}`/book/x`."
     assert _absolute_doc_refs(text, "book/concepts") == (

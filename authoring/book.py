@@ -84,7 +84,7 @@ def check_site(html_dir: Path, root: Path = REPO_ROOT) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m companion.book notebooks|sources|check-site``: used by the Makefile."""
+    """``python -m authoring.book notebooks|sources|check-site``: used by the Makefile."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("what", choices=["notebooks", "sources", "check-site"])
     args = parser.parse_args(argv)

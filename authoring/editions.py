@@ -12,7 +12,7 @@ prerequisites}``), their learning objectives and the exercise registry
 - the data of the **instructor guide** page (objectives, prerequisites, time,
   exercises and two suggested assignments per part).
 
-Run ``python -m companion.editions student|assignments|student-site-config``
+Run ``python -m authoring.editions student|assignments|student-site-config``
 (``make student``, ``make assignments``, ``make book-student``).
 
 Used in: Back matter, Instructor guide; the Makefile targets above.
@@ -35,9 +35,10 @@ import jupytext
 import nbformat
 import yaml
 
+from companion.exercises import Exercise, registry
+from companion.exercises.core import PARTS
+
 from .book import REPO_ROOT, is_notebook_source, toc_files
-from .exercises import Exercise, registry
-from .exercises.core import PARTS
 
 __all__ = [
     "NOT_CHAPTERS",
@@ -876,8 +877,8 @@ def student_site_config(root: Path = REPO_ROOT) -> dict[str, Any]:
     launch["binderhub_url"] = ""
     launch["jupyterhub_url"] = ""
     extensions = list(sphinx.get("extra_extensions") or [])
-    if "companion.student_site" not in extensions:
-        extensions.append("companion.student_site")
+    if "authoring.student_site" not in extensions:
+        extensions.append("authoring.student_site")
     sphinx["extra_extensions"] = extensions
     execute = config.setdefault("execute", {})
     execute["cache"] = str((Path(root) / "_build" / ".jupyter_cache").resolve())
@@ -886,7 +887,7 @@ def student_site_config(root: Path = REPO_ROOT) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m companion.editions student|assignments|student-site-config [--out DIR]``."""
+    """``python -m authoring.editions student|assignments|student-site-config [--out DIR]``."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )

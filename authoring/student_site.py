@@ -6,7 +6,7 @@ directive: the content between the two stays visible and the HTML writer then fa
 the orphaned ``solution-end`` node. This extension keeps a marker where the solution
 starts and removes everything from the marker to its ``solution-end``.
 
-Loaded by ``make book-student`` (see ``companion.editions.student_site_config``); the
+Loaded by ``make book-student`` (see ``authoring.editions.student_site_config``); the
 normal build does not use it. Used in: Back matter, Instructor guide.
 """
 
