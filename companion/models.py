@@ -19,6 +19,8 @@ __all__ = [
     "build_baseline",
     "build_improved",
     "conv_base_output",
+    "logits_model",
+    "probabilities_head",
 ]
 
 
@@ -70,7 +72,7 @@ def build_baseline(
             x = layers.MaxPooling2D(2, name=f"pool{index + 1}")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    outputs = probabilities_head(x, num_classes)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -181,8 +183,40 @@ def build_improved(
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
     if dropout:
         x = layers.Dropout(dropout, name="dropout2")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    outputs = probabilities_head(x, num_classes)
     return keras.Model(inputs, outputs, name=name)
+
+
+def probabilities_head(features: Any, num_classes: int) -> Any:
+    """The classifier's output: a ``Dense`` layer named ``logits``, then a float32 softmax.
+
+    Keeping the softmax a layer of its own makes the class scores before the softmax
+    reachable (``model.get_layer("logits").output``, for saliency and Grad-CAM), and
+    giving it ``dtype="float32"`` keeps the probabilities in full precision under a
+    mixed-precision policy, as the Keras mixed-precision guide recommends.
+    Used in: Part 3, The baseline CNN and Looking inside; Part 1, Pretraining (transfer).
+    """
+    from keras import layers
+
+    logits = layers.Dense(num_classes, name="logits")(features)
+    return layers.Activation("softmax", dtype="float32", name="probabilities")(logits)
+
+
+def logits_model(model: Any) -> Any:
+    """A model with the same inputs that returns the class scores before the softmax.
+
+    Raises ``ValueError`` for a model without a ``logits`` layer (one not built here).
+    Used in: Part 3, Looking inside (saliency, Grad-CAM).
+    """
+    import keras
+
+    names = [layer.name for layer in model.layers]
+    if "logits" not in names:
+        raise ValueError(
+            f"model {model.name!r} has no layer named 'logits' (its layers: {names[-3:]} ...); "
+            "build it with companion.models, whose output is Dense 'logits' then softmax."
+        )
+    return keras.Model(model.inputs, model.get_layer("logits").output, name=f"{model.name}_logits")
 
 
 def conv_base_output(model: Any) -> Any:

@@ -65,6 +65,8 @@ def build_transfer_model(
     import keras
     from keras import layers
 
+    from .models import probabilities_head
+
     if not isinstance(base, keras.Model):
         raise TypeError(f"base must be a keras.Model, got {type(base).__name__}.")
     if not isinstance(num_classes, int) or num_classes < 2:
@@ -79,7 +81,7 @@ def build_transfer_model(
     if dropout:
         x = layers.Dropout(dropout, name="head_dropout")(x)
     x = layers.Dense(dense_units, activation="relu", name="head_dense")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    outputs = probabilities_head(x, num_classes)
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -81,3 +81,24 @@ def test_improved_defaults_follow_the_baseline_layout():
 def test_improved_can_pool_after_the_last_block():
     model = models.build_improved(filters=(8, 16), padding="same", pool_last=True, augment=False)
     assert tuple(model.get_layer("flatten").output.shape[1:]) == (7 * 7 * 16,)
+
+
+def test_output_is_a_float32_softmax_after_a_logits_layer() -> None:
+    import keras
+
+    model = models.build_baseline()
+    assert model.get_layer("probabilities").dtype_policy.compute_dtype == "float32"
+    x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+    scores = models.logits_model(model).predict(x, verbose=0)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(keras.ops.softmax(scores)), model.predict(x, verbose=0), atol=1e-6
+    )
+
+
+def test_logits_model_rejects_a_model_without_logits() -> None:
+    import keras
+
+    inputs = keras.Input((3,))
+    plain = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs))
+    with pytest.raises(ValueError, match="logits"):
+        models.logits_model(plain)
