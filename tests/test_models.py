@@ -91,7 +91,9 @@ def test_output_is_a_float32_softmax_after_a_logits_layer() -> None:
     x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
     scores = models.logits_model(model).predict(x, verbose=0)
     np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(keras.ops.softmax(scores)), model.predict(x, verbose=0), atol=1e-6
+        keras.ops.convert_to_numpy(keras.ops.softmax(scores)),
+        model.predict(x, verbose=0),
+        atol=1e-6,
     )
 
 
