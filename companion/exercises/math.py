@@ -119,7 +119,8 @@ register(
         hint="Write out which prediction and which target entry (i, j) of the (32, 32) difference uses.",
         solution=(
             "Entry (i, j) is y_pred[i] - y_true[j]; only the diagonal pairs match, the rest compare "
-            "unrelated examples, whose mean squared difference is var(a) + var(b) + (mean gap)^2. "
+            "unrelated examples. Over all n^2 pairs the mean of (a_i - b_j)^2 is exactly "
+            "var(a) + var(b) + (mean(a) - mean(b))^2, with population variances (ddof=0). "
             "Fix: y_pred.squeeze(-1) - y_true, or y_pred - y_true[:, None]."
         ),
     ),
