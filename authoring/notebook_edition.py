@@ -493,18 +493,17 @@ def write_edition(
 
 
 # --------------------------------------------------------------------------- checks
-def _prose(notebook: nbformat.NotebookNode) -> str:
-    """The Markdown of a notebook without its code blocks and code spans."""
-    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
-    lines = text.split("\n")
-    drop = {n for f in fences(text) if f.directive is None for n in range(f.start, f.end + 1)}
+def _prose(markdown: str) -> str:
+    """A Markdown cell without its code blocks and code spans."""
+    lines = markdown.split("\n")
+    drop = {n for f in fences(markdown) if f.directive is None for n in range(f.start, f.end + 1)}
     kept = "\n".join(line for n, line in enumerate(lines) if n not in drop)
     return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", kept, flags=re.DOTALL)
 
 
 def myst_leftovers(notebook: nbformat.NotebookNode) -> list[str]:
     """MyST roles and directives left in a notebook's prose (code is allowed to show them)."""
-    prose = _prose(notebook)
+    prose = "\n".join(_prose(c.source) for c in notebook.cells if c.cell_type == "markdown")
     return [marker for marker in MYST_MARKERS if marker in prose]
 
 
