@@ -4,9 +4,11 @@ The chapters (``book/<part>/<name>.md``), their front matter (``course: {minutes
 prerequisites}``), their learning objectives and the exercise registry
 (``companion.exercises``) are the only inputs. From them this module writes:
 
-- the **student edition**: one ``.ipynb`` per chapter with every solution removed
-  (``solution-start`` … ``solution-end`` regions, ``solution`` directives and cells
-  tagged ``solution``) and a starter cell after each automatically checked exercise;
+- the **student edition**: one ``.ipynb`` per chapter, rendered like the notebook
+  edition (``authoring.notebook_edition``: numbers and links from the built book, no
+  MyST), with every solution removed (``solution-start`` … ``solution-end`` regions,
+  ``solution`` directives and cells tagged ``solution``) and a starter cell after
+  each automatically checked exercise;
 - the **nbgrader source** folder: one assignment per part, with solution regions
   (``### BEGIN SOLUTION`` … ``### END SOLUTION``) and autograder test cells;
 - the data of the **instructor guide** page (objectives, prerequisites, time,
@@ -532,6 +534,57 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _chapters_table(own: Sequence[Chapter]) -> list[str]:
+    lines = ["| Chapter | Minutes | Prerequisites | Exercises |", "| --- | --- | --- | --- |"]
+    for chapter in own:
+        prerequisites = ", ".join(f"{{doc}}`/book/{p}`" for p in chapter.prerequisites) or "none"
+        lines.append(
+            f"| {{doc}}`/book/{chapter.toc_path}` | {chapter.minutes or '?'} | {prerequisites} "
+            f"| {len(chapter.exercises)} |"
+        )
+    return lines
+
+
+def _objectives_list(own: Sequence[Chapter]) -> list[str]:
+    lines = ["**Learning objectives**", ""]
+    for chapter in own:
+        lines.append(f"- {{doc}}`/book/{chapter.toc_path}`")
+        lines += [f"  - {_cell(objective)}" for objective in chapter.objectives]
+    return lines
+
+
+def _exercises_table(own: Sequence[Chapter], exercises: Mapping[str, Exercise]) -> list[str]:
+    lines = [
+        "**Exercises**",
+        "",
+        "| Id | Title | Difficulty | Minutes | Checked automatically |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for markup in (markup for chapter in own for markup in chapter.exercises):
+        exercise = exercises.get(markup.id)
+        if exercise is None:
+            lines.append(f"| {markup.id} | {_cell(markup.title)} | ? | ? | no metadata |")
+            continue
+        lines.append(
+            f"| {{ref}}`{markup.id} <{markup.id}>` | {_cell(exercise.title)} "
+            f"| {exercise.difficulty} | {exercise.minutes} "
+            f"| {'yes' if exercise.auto_checked else 'no'} |"
+        )
+    return lines
+
+
+def _assignments_list(own: Sequence[Chapter], exercises: Mapping[str, Exercise]) -> list[str]:
+    lines = ["**Suggested assignments**", ""]
+    for assignment in suggested_assignments(own, exercises):
+        ids = ", ".join(assignment.exercise_ids) or "none yet"
+        plural = "s" if assignment.points != 1 else ""
+        lines.append(
+            f"- *{assignment.name}*: {ids} (about {assignment.minutes} minutes, "
+            f"{assignment.points} point{plural}). {assignment.purpose.capitalize()}."
+        )
+    return lines
+
+
 def guide_part_markdown(
     part: str, root: Path = REPO_ROOT, exercises: Mapping[str, Exercise] | None = None
 ) -> str:
@@ -542,51 +595,19 @@ def guide_part_markdown(
     own = [chapter for chapter in chapters(root) if chapter.part == part]
     if not own:
         return "No chapter of this part is in the book yet."
-    known_minutes = [c.minutes for c in own if c.minutes]
-    lines = [
+    minutes = sum(c.minutes for c in own if c.minutes)
+    summary = (
         f"{len(own)} chapter{'s' if len(own) > 1 else ''}, about "
-        f"{sum(known_minutes)} minutes in all (reading, running and exercises).",
-        "",
-        "| Chapter | Minutes | Prerequisites | Exercises |",
-        "| --- | --- | --- | --- |",
+        f"{minutes} minutes in all (reading, running and exercises)."
+    )
+    sections = [
+        [summary],
+        _chapters_table(own),
+        _objectives_list(own),
+        _exercises_table(own, exercises),
+        _assignments_list(own, exercises),
     ]
-    for chapter in own:
-        prerequisites = ", ".join(f"{{doc}}`/book/{p}`" for p in chapter.prerequisites) or "none"
-        lines.append(
-            f"| {{doc}}`/book/{chapter.toc_path}` | {chapter.minutes or '?'} | {prerequisites} "
-            f"| {len(chapter.exercises)} |"
-        )
-    lines += ["", "**Learning objectives**", ""]
-    for chapter in own:
-        lines.append(f"- {{doc}}`/book/{chapter.toc_path}`")
-        lines += [f"  - {_cell(objective)}" for objective in chapter.objectives]
-    lines += [
-        "",
-        "**Exercises**",
-        "",
-        "| Id | Title | Difficulty | Minutes | Checked automatically |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for chapter in own:
-        for markup in chapter.exercises:
-            exercise = exercises.get(markup.id)
-            if exercise is None:
-                lines.append(f"| {markup.id} | {_cell(markup.title)} | ? | ? | no metadata |")
-                continue
-            lines.append(
-                f"| {{ref}}`{markup.id} <{markup.id}>` | {_cell(exercise.title)} "
-                f"| {exercise.difficulty} | {exercise.minutes} "
-                f"| {'yes' if exercise.auto_checked else 'no'} |"
-            )
-    lines += ["", "**Suggested assignments**", ""]
-    for assignment in suggested_assignments(own, exercises):
-        ids = ", ".join(assignment.exercise_ids) or "none yet"
-        plural = "s" if assignment.points != 1 else ""
-        lines.append(
-            f"- *{assignment.name}*: {ids} (about {assignment.minutes} minutes, "
-            f"{assignment.points} point{plural}). {assignment.purpose.capitalize()}."
-        )
-    return "\n".join(lines)
+    return "\n\n".join("\n".join(section) for section in sections)
 
 
 def guide_totals(

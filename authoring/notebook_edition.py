@@ -161,14 +161,9 @@ def _ref(content: str, doc: str, build: Build) -> str:
 def _term(content: str, doc: str, build: Build) -> str:
     title, term = _explicit(content)
     link = build.terms.get(_one_line(term).lower())
-    text = _one_line(title or term)
     if link is None:
-        return (
-            f"[{text}]({build.url('book/appendix/glossary.html')})"
-            if not build.strict
-            else (build.missing("glossary term", term, doc))
-        )
-    return f"[{text}]({build.url(link)})"
+        return build.missing("glossary term", term, doc)
+    return f"[{_one_line(title or term)}]({build.url(link)})"
 
 
 def _eq(content: str, doc: str, build: Build) -> str:

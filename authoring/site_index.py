@@ -79,7 +79,7 @@ class Build:
             docs={name: entry.text for name, entry in objects.get("std:doc", {}).items()},
             labels=objects.get("std:label", {}),
             terms={name.lower(): entry for name, entry in objects.get("std:term", {}).items()},
-            equations=_equations(build_dir / "html", objects.get("math:numref", {})),
+            equations=_equations(build_dir / "html"),
             citations=_citations(root),
             glue=_glue(build_dir / "jupyter_execute"),
             executed=build_dir / "jupyter_execute",
@@ -130,18 +130,18 @@ def _inventory(path: Path) -> dict[str, dict[str, Link]]:
     }
 
 
-def _equations(html_dir: Path, known: Mapping[str, Link]) -> dict[str, Link]:
-    """Label -> link showing the equation's number, as on the page that defines it."""
-    numbers: dict[str, str] = {}
-    pages = {link.url.split("#", 1)[0] for link in known.values()}
-    for page in pages:
-        text = (html_dir / page).read_text(encoding="utf-8")
-        for match in _EQUATION_NUMBER.finditer(text):
-            numbers[html.unescape(match["label"])] = match["number"]
-    return {
-        label: Link(url=link.url, text=f"({numbers[label]})" if label in numbers else label)
-        for label, link in known.items()
-    }
+def _equations(html_dir: Path) -> dict[str, Link]:
+    """Label -> link showing the equation's number, as on the page that defines it.
+
+    Sphinx's inventory has no equations, so they are read from the pages' HTML.
+    """
+    found: dict[str, Link] = {}
+    for page in sorted(html_dir.rglob("*.html")):
+        url = page.relative_to(html_dir).as_posix()
+        for match in _EQUATION_NUMBER.finditer(page.read_text(encoding="utf-8")):
+            label = html.unescape(match["label"])
+            found[label] = Link(url=f"{url}#equation-{label}", text=f"({match['number']})")
+    return found
 
 
 def _glue(executed: Path) -> dict[str, dict[str, Any]]:
