@@ -82,7 +82,10 @@ _PASTED = re.compile(r'<span class="pasted-text">(?P<value>.*?)</span>', re.DOTA
 
 INSTALL_CODE = """\
 # Make sure the course's companion package is here (Colab, Kaggle or a laptop).
-COMPANION = "{requirement}"
+COMPANION = (
+    "companion @ git+{repository}"
+    "@{ref}"  # the commit this notebook was built from
+)
 try:
     import companion
 except ImportError:
@@ -298,11 +301,7 @@ def exercise_heading(markup: ExerciseMarkup, exercise: Exercise | None) -> list[
     """Anchor, heading and the difficulty/minutes/checked line of an exercise, then its text."""
     lines = [f'<a id="{markup.id}"></a>', "", f"### Exercise {markup.id}: {markup.title}", ""]
     if exercise is not None:
-        checked = (
-            f'checked automatically: `check("{markup.id}", answer)`'
-            if exercise.auto_checked
-            else "not checked automatically"
-        )
+        checked = "checked automatically" if exercise.auto_checked else "not checked automatically"
         lines += [f"*{exercise.difficulty}, about {exercise.minutes} min, {checked}*", ""]
     return lines + markup.body.split("\n")
 
@@ -376,8 +375,7 @@ def plain_exercises(text: str, exercises: Mapping[str, Exercise], solutions: boo
 # --------------------------------------------------------------------------- cells
 def install_code(build: Build, root: Path = REPO_ROOT) -> str:
     """The first code cell of every edition: install the pinned companion unless it imports."""
-    requirement = f"companion @ git+{repository_url(root)}@{build.ref}"
-    return INSTALL_CODE.format(requirement=requirement)
+    return INSTALL_CODE.format(repository=repository_url(root), ref=build.ref)
 
 
 def install_cell(build: Build, root: Path = REPO_ROOT) -> nbformat.NotebookNode:
