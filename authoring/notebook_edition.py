@@ -516,7 +516,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"Notebook edition: {len(written)} notebooks in {args.out}, companion pinned to {build.ref}"
     )
+    if _uncommitted("companion", "pyproject.toml"):
+        print(
+            "Warning: companion/ or pyproject.toml has uncommitted changes, which the pinned "
+            f"commit {build.ref} does not contain; commit them and run `make notebooks` again."
+        )
     return 0
+
+
+def _uncommitted(*paths: str) -> bool:
+    import subprocess
+
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--", *paths],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return bool(status.stdout.strip())
 
 
 if __name__ == "__main__":
