@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install data book test check lint format pair clean student assignments book-student
+.PHONY: help install data book test check lint format pair clean student assignments book-student notebooks test-notebooks
 
 help:
 	@echo "make book   - install, fetch data, execute every notebook, build _build/html"
@@ -17,6 +17,8 @@ help:
 	@echo "make check  - ruff, pairing checks and fast unit tests (< 60 s), before each commit"
 	@echo "make data   - fetch and verify the datasets into the cache"
 	@echo "make pair   - update each notebook's .ipynb from its .md (cell ids kept, so diffs stay small)"
+	@echo "make notebooks      - the notebook edition (what Colab opens) from the built book, into _build/notebooks"
+	@echo "make test-notebooks - check the built editions and the site's Colab links (run by make book)"
 	@echo "For instructors:"
 	@echo "make student      - student notebooks, solutions removed, into _build/student"
 	@echo "make assignments  - nbgrader course folder, one assignment per part, into _build/nbgrader"
@@ -38,8 +40,17 @@ data: $(STAMP)
 
 book: install data
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --builder html
-	$(PY) -m authoring.book check-site
+	$(MAKE) --no-print-directory notebooks test-notebooks
 	@echo "Site: _build/html/index.html"
+
+# The notebook edition: every executable page, rendered from the executed build (no re-run).
+notebooks: install
+	rm -rf _build/notebooks
+	$(PY) -m authoring.notebook_edition --out _build/notebooks
+
+test-notebooks: install
+	$(PY) -m authoring.book check-site
+	COMPANION_BUILT_BOOK=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_built_editions.py
 
 test: install data
 	$(BIN)/pytest tests
@@ -57,7 +68,8 @@ format: install
 pair: install
 	$(BIN)/jupytext --update --to ipynb $$($(PY) -m authoring.book sources)
 
-# For instructors: editions generated from the chapters and companion.exercises.
+# For instructors: editions generated from the chapters and companion.exercises, rendered
+# like the notebook edition (they read the numbers and links of the built book: `make book` first).
 student: install
 	rm -rf _build/student
 	$(PY) -m authoring.editions student --out _build/student

@@ -14,7 +14,20 @@ from typing import Any
 
 import yaml
 
-__all__ = ["REPO_ROOT", "colab_install_url", "notebook_pages", "repository_url", "toc_files"]
+__all__ = [
+    "COLAB_PRELUDE",
+    "REPO_ROOT",
+    "book_root",
+    "colab_install_url",
+    "colab_prelude",
+    "colab_url",
+    "edition_branch",
+    "notebook_pages",
+    "repository_url",
+    "site_url",
+    "toc_entries",
+    "toc_files",
+]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,24 +47,99 @@ def colab_install_url(root: Path = REPO_ROOT) -> str:
     return f"companion @ git+{repository_url(root)}"
 
 
-def _walk(entries: Sequence[dict[str, Any]]) -> Iterator[str]:
+# The first lines of every chapter's setup cell (tests/test_book.py checks all of them
+# against it; the notebook edition replaces exactly these lines by its pinned install).
+COLAB_PRELUDE = """\
+import sys
+
+if "google.colab" in sys.modules:  # Colab ships TensorFlow and Keras; add the companion only
+    %pip install -q "{requirement}"
+"""
+
+
+def colab_prelude(root: Path = REPO_ROOT) -> str:
+    """The Colab install lines that open each chapter's setup cell, for this repository."""
+    return COLAB_PRELUDE.format(requirement=colab_install_url(root))
+
+
+def _github_parts(root: Path) -> tuple[str, str]:
+    url = repository_url(root)
+    if not url.startswith("https://github.com/") or url.count("/") != 4:
+        raise ValueError(
+            f"repository.url in _config.yml must look like https://github.com/<org>/<repo>, got {url!r}."
+        )
+    org, repo = url.removeprefix("https://github.com/").split("/")
+    return org, repo
+
+
+def site_url(root: Path = REPO_ROOT) -> str:
+    """The published site's base URL, ending in ``/``: ``html.baseurl`` or the repository's Pages.
+
+    The notebook edition links terms, citations and cross-references to pages under it.
+    """
+    config = _load_yaml(root / "_config.yml")
+    base = str((config.get("html") or {}).get("baseurl") or "")
+    if not base:
+        org, repo = _github_parts(root)
+        base = f"https://{org}.github.io/{repo}/"
+    return base.rstrip("/") + "/"
+
+
+def edition_branch(root: Path = REPO_ROOT) -> str:
+    """The git branch the notebook edition is published to (``launch_buttons.colab_branch``)."""
+    launch = _load_yaml(root / "_config.yml").get("launch_buttons") or {}
+    branch = str(launch.get("colab_branch") or "")
+    if not branch:
+        raise ValueError(
+            "_config.yml has no launch_buttons.colab_branch: add the branch the notebook "
+            "edition is published to (e.g. `colab_branch: colab`)."
+        )
+    return branch
+
+
+def colab_url(relative: str, root: Path = REPO_ROOT) -> str:
+    """The Colab URL of the edition's notebook at ``relative`` (``book/cnn/inside.ipynb``)."""
+    org, repo = _github_parts(root)
+    return (
+        f"https://colab.research.google.com/github/{org}/{repo}/blob/"
+        f"{edition_branch(root)}/{relative}"
+    )
+
+
+def _walk(entries: Sequence[dict[str, Any]], caption: str) -> Iterator[tuple[str, str]]:
     for entry in entries:
         if "file" in entry:
-            yield entry["file"]
-        for key in ("chapters", "sections", "parts"):
-            yield from _walk(entry.get(key, []))
+            yield entry["file"], caption
+        for key in ("chapters", "sections"):
+            yield from _walk(entry.get(key, []), caption)
+
+
+def toc_entries(root: Path = REPO_ROOT) -> list[tuple[str, str]]:
+    """``(file, part caption)`` of every page in ``_toc.yml``, root first: the one reader of the toc."""
+    toc = _load_yaml(root / "_toc.yml")
+    entries = [(toc["root"], "")]
+    for part in toc.get("parts", []):
+        entries += _walk(part.get("chapters", []), part.get("caption", ""))
+    entries += _walk(toc.get("chapters", []), "")
+    return entries
 
 
 def toc_files(root: Path = REPO_ROOT) -> list[Path]:
     """Every page named in ``_toc.yml`` (root first), as the source path that exists."""
-    toc = _load_yaml(root / "_toc.yml")
-    names = [toc["root"], *_walk(toc.get("parts", []) + toc.get("chapters", []))]
     pages = []
-    for name in names:
+    for name, _ in toc_entries(root):
         candidates = [root / f"{name}{suffix}" for suffix in (".md", ".ipynb", ".rst")]
         found = next((path for path in candidates if path.exists()), candidates[0])
         pages.append(found)
     return pages
+
+
+def book_root(path: Path) -> Path:
+    """The book a page belongs to: the nearest folder above it that holds ``_toc.yml``."""
+    for folder in Path(path).resolve().parents:
+        if (folder / "_toc.yml").exists():
+            return folder
+    raise ValueError(f"{path} is not inside a book (no _toc.yml in any folder above it).")
 
 
 def is_notebook_source(path: Path) -> bool:
@@ -67,19 +155,24 @@ def notebook_pages(root: Path = REPO_ROOT) -> list[Path]:
     return [page.with_suffix(".ipynb") for page in toc_files(root) if is_notebook_source(page)]
 
 
-def check_site(html_dir: Path, root: Path = REPO_ROOT) -> list[str]:
-    """Problems in the built site: every executable page needs a Colab link to its ``.ipynb``."""
+def check_site(html_dir: Path, root: Path = REPO_ROOT, notebooks: Path | None = None) -> list[str]:
+    """Problems in the built site: every executable page needs a Colab link to its notebook.
+
+    The link must open the page in the notebook edition (``colab_url``); with
+    ``notebooks`` (the edition's folder), the notebook it names must have been written.
+    """
     problems = []
     for notebook in notebook_pages(root):
-        relative = notebook.relative_to(root)
-        page = html_dir / relative.with_suffix(".html")
+        relative = notebook.relative_to(root).as_posix()
+        page = html_dir / Path(relative).with_suffix(".html")
         if not page.exists():
             problems.append(f"{page} was not built")
             continue
-        expected = f"colab.research.google.com/github/{repository_url(root).split('github.com/', 1)[1]}/blob/"
-        html = page.read_text(encoding="utf-8")
-        if f"{expected}" not in html or f"/{relative.as_posix()}" not in html:
-            problems.append(f"{page}: no Colab launch link ending in /{relative.as_posix()}")
+        expected = colab_url(relative, root)
+        if f'href="{expected}"' not in page.read_text(encoding="utf-8"):
+            problems.append(f"{page}: no Colab launch link to {expected}")
+        if notebooks is not None and not (notebooks / relative).exists():
+            problems.append(f"{page}: its Colab link names {relative}, which the edition lacks")
     return problems
 
 
@@ -89,8 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("what", choices=["notebooks", "sources", "check-site"])
     args = parser.parse_args(argv)
     if args.what == "check-site":
-        problems = check_site(REPO_ROOT / "_build" / "html")
-        print("\n".join(problems) or "Site check: every notebook page has its Colab link.")
+        problems = check_site(
+            REPO_ROOT / "_build" / "html", notebooks=REPO_ROOT / "_build" / "notebooks"
+        )
+        print("\n".join(problems) or "Site check: every notebook page opens its edition in Colab.")
         return 1 if problems else 0
     pages = notebook_pages()
     for page in pages:

@@ -4,9 +4,11 @@ The chapters (``book/<part>/<name>.md``), their front matter (``course: {minutes
 prerequisites}``), their learning objectives and the exercise registry
 (``companion.exercises``) are the only inputs. From them this module writes:
 
-- the **student edition**: one ``.ipynb`` per chapter with every solution removed
-  (``solution-start`` … ``solution-end`` regions, ``solution`` directives and cells
-  tagged ``solution``) and a starter cell after each automatically checked exercise;
+- the **student edition**: one ``.ipynb`` per chapter, rendered like the notebook
+  edition (``authoring.notebook_edition``: numbers and links from the built book, no
+  MyST), with every solution removed (``solution-start`` … ``solution-end`` regions,
+  ``solution`` directives and cells tagged ``solution``) and a starter cell after
+  each automatically checked exercise;
 - the **nbgrader source** folder: one assignment per part, with solution regions
   (``### BEGIN SOLUTION`` … ``### END SOLUTION``) and autograder test cells;
 - the data of the **instructor guide** page (objectives, prerequisites, time,
@@ -22,11 +24,10 @@ from __future__ import annotations
 
 import argparse
 import ast
-import builtins
 import posixpath
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,23 @@ import yaml
 from companion.exercises import Exercise, registry
 from companion.exercises.core import PARTS
 
-from .book import REPO_ROOT, is_notebook_source, toc_files
+from .book import REPO_ROOT, book_root, is_notebook_source, toc_entries, toc_files
+from .myst import (
+    Directive,
+    ExerciseMarkup,
+    SolutionRegion,
+    exercise_markup,
+    scan_directives,
+    solution_regions,
+)
+from .notebook_edition import (
+    edition_notebook,
+    install_code,
+    render_markdown,
+    solution_markdown,
+    starter_code,
+)
+from .site_index import Build
 
 __all__ = [
     "NOT_CHAPTERS",
@@ -62,7 +79,6 @@ __all__ = [
     "solution_code",
     "solution_regions",
     "starter_code",
-    "student_markdown",
     "student_notebook",
     "student_site_config",
     "suggested_assignments",
@@ -77,174 +93,7 @@ PART_ORDER = PARTS
 NOT_CHAPTERS = ("appendix",)  # back matter: generated or reference pages, not chapters
 COURSE_ID = "building-with-large-ai-models"
 
-_OPENING_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*)$")
-_DIRECTIVE_INFO = re.compile(r"^\s*\{(?P<name>[\w:-]+)\}\s*(?P<argument>.*?)\s*$")
-_OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 _SOLUTION_TAG = "solution"
-
-
-# --------------------------------------------------------------------------- MyST markup
-@dataclass(frozen=True)
-class Directive:
-    """A top-level MyST directive: ``name``, ``argument``, ``options``, ``body``.
-
-    ``start`` and ``end`` are the 0-based line numbers of the opening and the closing
-    fence (inclusive) in the text that was scanned.
-    """
-
-    name: str
-    argument: str
-    options: Mapping[str, str]
-    body: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class ExerciseMarkup:
-    """An ``{exercise}`` directive: its id (``:label:``), title, text and line range."""
-
-    id: str
-    title: str
-    body: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class SolutionRegion:
-    """Lines ``start``..``end`` (inclusive) that hold the solution of ``exercise_id``."""
-
-    exercise_id: str
-    start: int
-    end: int
-    text: str
-
-
-def _closing_line(lines: Sequence[str], opening: int, fence: str) -> int:
-    """Index of the line closing the fence opened at ``opening`` (CommonMark rules)."""
-    char, width = fence[0], len(fence)
-    for index in range(opening + 1, len(lines)):
-        stripped = lines[index].strip()
-        indent = len(lines[index]) - len(lines[index].lstrip(" "))
-        if indent <= 3 and len(stripped) >= width and set(stripped) == {char}:
-            return index
-    return len(lines) - 1  # an unclosed fence runs to the end of the document
-
-
-def _split_options(content: list[str]) -> tuple[dict[str, str], list[str]]:
-    options: dict[str, str] = {}
-    if content and content[0].strip() == "---":  # YAML options block
-        for index in range(1, len(content)):
-            if content[index].strip() == "---":
-                parsed = yaml.safe_load("\n".join(content[1:index])) or {}
-                options = {str(k): str(v) for k, v in dict(parsed).items()}
-                return options, content[index + 1 :]
-        return options, content
-    index = 0
-    while index < len(content) and (match := _OPTION.match(content[index])):
-        options[match["key"]] = match["value"].strip()
-        index += 1
-    return options, content[index:]
-
-
-def scan_directives(text: str) -> list[Directive]:
-    """Every top-level MyST directive of ``text`` (code cells included), in order.
-
-    Fenced blocks are skipped as a whole, so a directive shown inside a code block or
-    nested in another directive is not reported.
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}.")
-    lines = text.split("\n")
-    found: list[Directive] = []
-    index = 0
-    while index < len(lines):
-        match = _OPENING_FENCE.match(lines[index])
-        if match is None or (match["fence"][0] == "`" and "`" in match["info"]):
-            index += 1
-            continue
-        directive = _DIRECTIVE_INFO.match(match["info"])
-        if match["fence"][0] == ":" and directive is None:
-            index += 1  # a colon fence is only special when it opens a directive
-            continue
-        end = _closing_line(lines, index, match["fence"])
-        if directive is not None:
-            options, body = _split_options(lines[index + 1 : end])
-            found.append(
-                Directive(
-                    name=directive["name"],
-                    argument=directive["argument"],
-                    options=options,
-                    body="\n".join(body).strip("\n"),
-                    start=index,
-                    end=end,
-                )
-            )
-        index = end + 1
-    return found
-
-
-def exercise_markup(text: str) -> list[ExerciseMarkup]:
-    """The ``{exercise}`` directives of a chapter, with their ids and titles."""
-    return [
-        ExerciseMarkup(
-            id=directive.options.get("label", ""),
-            title=directive.argument,
-            body=directive.body,
-            start=directive.start,
-            end=directive.end,
-        )
-        for directive in scan_directives(text)
-        if directive.name == "exercise"
-    ]
-
-
-def solution_regions(text: str) -> list[SolutionRegion]:
-    """The solutions of a chapter: gated ``solution-start``..``solution-end`` and ``{solution}``.
-
-    Raises ValueError when a ``solution-start`` has no matching ``solution-end`` (or the
-    reverse), naming the line.
-    """
-    lines = text.split("\n")
-    regions: list[SolutionRegion] = []
-    open_start: Directive | None = None
-    for directive in scan_directives(text):
-        if directive.name == "solution-start":
-            if open_start is not None:
-                raise ValueError(
-                    f"solution-start on line {directive.start + 1} opens inside the solution "
-                    f"that starts on line {open_start.start + 1}; close it with solution-end first."
-                )
-            open_start = directive
-        elif directive.name == "solution-end":
-            if open_start is None:
-                raise ValueError(
-                    f"solution-end on line {directive.start + 1} has no solution-start before it."
-                )
-            regions.append(
-                SolutionRegion(
-                    exercise_id=open_start.argument,
-                    start=open_start.start,
-                    end=directive.end,
-                    text="\n".join(lines[open_start.start : directive.end + 1]),
-                )
-            )
-            open_start = None
-        elif directive.name == "solution" and open_start is None:
-            regions.append(
-                SolutionRegion(
-                    exercise_id=directive.argument,
-                    start=directive.start,
-                    end=directive.end,
-                    text="\n".join(lines[directive.start : directive.end + 1]),
-                )
-            )
-    if open_start is not None:
-        raise ValueError(
-            f"solution-start on line {open_start.start + 1} ({open_start.argument}) has no solution-end."
-        )
-    return regions
 
 
 # --------------------------------------------------------------------------- chapters
@@ -351,103 +200,15 @@ def chapters(root: Path = REPO_ROOT) -> list[Chapter]:
 
 def parts(root: Path = REPO_ROOT) -> dict[str, str]:
     """Part folder -> caption in ``_toc.yml`` (``{"intro": "Start here", ...}``), in toc order."""
-    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf-8"))
     captions: dict[str, str] = {}
-
-    def walk(entries: Iterable[dict[str, Any]], caption: str) -> None:
-        for entry in entries:
-            if "file" in entry:
-                pieces = Path(entry["file"]).parts
-                if len(pieces) >= 3 and pieces[0] == "book" and pieces[1] not in NOT_CHAPTERS:
-                    captions.setdefault(pieces[1], caption)
-            for key in ("chapters", "sections"):
-                walk(entry.get(key, []), caption)
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []), part.get("caption", ""))
+    for name, caption in toc_entries(root):
+        pieces = Path(name).parts
+        if len(pieces) >= 3 and pieces[0] == "book" and pieces[1] not in NOT_CHAPTERS:
+            captions.setdefault(pieces[1], caption)
     return captions
 
 
 # --------------------------------------------------------------------------- student edition
-def starter_code(exercise_id: str) -> str:
-    """The cell a student fills in for an automatically checked exercise."""
-    return (
-        "from companion.exercises import check, hint\n\n"
-        f'answer = ...  # your function or value; hint("{exercise_id}") if you are stuck\n'
-        f'check("{exercise_id}", answer)'
-    )
-
-
-def _exercise_as_markdown(markup: ExerciseMarkup, exercise: Exercise | None) -> list[str]:
-    heading = f"**Exercise {markup.id}: {markup.title}**"
-    if exercise is not None:
-        checked = "checked automatically" if exercise.auto_checked else "not checked automatically"
-        heading += f" ({exercise.difficulty}, about {exercise.minutes} min, {checked})"
-    return [heading, "", *markup.body.split("\n")]
-
-
-def student_markdown(text: str, exercises: Mapping[str, Exercise] | None = None) -> str:
-    """A chapter's MyST text with every solution region removed.
-
-    Each ``{exercise}`` directive becomes plain Markdown (Jupyter does not render
-    directives), followed, when the exercise is checked automatically, by a starter
-    code cell (``answer = ...`` then ``check(id, answer)``).
-    """
-    exercises = registry() if exercises is None else exercises
-    lines = text.split("\n")
-    drop: set[int] = set()
-    for region in solution_regions(text):
-        drop.update(range(region.start, region.end + 1))
-    replacements: dict[int, list[str]] = {}
-    for markup in exercise_markup(text):
-        exercise = exercises.get(markup.id)
-        new = _exercise_as_markdown(markup, exercise)
-        if exercise is not None and exercise.auto_checked:
-            new += ["", "```{code-cell} ipython3", *starter_code(markup.id).split("\n"), "```"]
-        replacements[markup.start] = new
-        drop.update(range(markup.start, markup.end + 1))
-    out: list[str] = []
-    for number, line in enumerate(lines):
-        if number in replacements:
-            out.extend(replacements[number])
-        if number not in drop:
-            out.append(line)
-    return "\n".join(out)  # code cells keep their blank lines exactly
-
-
-def _python_source(code: str) -> str:
-    """Code with IPython magics and shell escapes replaced by ``pass``, for ``ast``."""
-    lines = []
-    for line in code.split("\n"):
-        stripped = line.lstrip()
-        lines.append(
-            line[: len(line) - len(stripped)] + "pass" if stripped.startswith(("%", "!")) else line
-        )
-    return "\n".join(lines)
-
-
-def _names(code: str) -> tuple[set[str], set[str]]:
-    """(names the code binds, names it reads); empty sets if it is not valid Python."""
-    try:
-        tree = ast.parse(_python_source(code))
-    except SyntaxError:
-        return set(), set()
-    bound: set[str] = set()
-    loaded: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
-    return bound, loaded
-
-
-def _is_hidden(cell: nbformat.NotebookNode) -> bool:
-    return "remove-cell" in cell.get("metadata", {}).get("tags", [])
-
-
 def _has_solution_tag(cell: nbformat.NotebookNode) -> bool:
     return _SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
 
@@ -464,64 +225,42 @@ def solution_code(text: str) -> list[str]:
 
 
 def student_notebook(
-    source: Path, exercises: Mapping[str, Exercise] | None = None
+    source: Path,
+    exercises: Mapping[str, Exercise] | None = None,
+    build: Build | None = None,
+    root: Path | None = None,
 ) -> nbformat.NotebookNode:
-    """The student edition of one chapter: solutions removed, outputs cleared, starters added.
+    """The student edition of one chapter: the notebook edition without any solution.
 
-    A hidden check cell (tag ``remove-cell``) that reads a name only a removed solution
-    defines is removed too, since it would fail without the solution.
+    Every solution region and cell tagged ``solution`` is removed, and an automatically
+    checked exercise gets a starter cell (``answer = ...`` then ``check(id, answer)``).
+    ``build`` defaults to the built book (``Build.read``).
     """
     source = Path(source)
     if source.suffix != ".md" or not is_notebook_source(source):
         raise ValueError(
             f"source must be a MyST notebook (.md with a jupytext header), got {source}."
         )
-    text = source.read_text(encoding="utf-8")
-    notebook = jupytext.reads(student_markdown(text, exercises), fmt="md:myst")
-    removed_code = solution_code(text)
-    cells = [
-        cell
-        for cell in notebook.cells
-        if not _has_solution_tag(cell) and (cell.cell_type != "markdown" or cell.source.strip())
-    ]
-    kept_bound: set[str] = set(dir(builtins))
-    for cell in cells:
-        if cell.cell_type == "code":
-            kept_bound |= _names(cell.source)[0]
-    solution_bound: set[str] = set()
-    for code in removed_code:
-        solution_bound |= _names(code)[0]
-    only_in_solutions = solution_bound - kept_bound
-    cells = [
-        cell
-        for cell in cells
-        if not (
-            cell.cell_type == "code"
-            and _is_hidden(cell)
-            and _names(cell.source)[1] & only_in_solutions
-        )
-    ]
-    for cell in cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    notebook.cells = cells
-    notebook.metadata.pop("jupytext", None)
-    notebook.metadata["companion"] = {"edition": "student", "source": source.name}
-    return notebook
+    root = book_root(source) if root is None else root
+    build = Build.read(root=root) if build is None else build
+    return edition_notebook(source, build, exercises, solutions=False, root=root)
 
 
 def write_student_edition(
-    out_dir: Path, root: Path = REPO_ROOT, exercises: Mapping[str, Exercise] | None = None
+    out_dir: Path,
+    root: Path = REPO_ROOT,
+    exercises: Mapping[str, Exercise] | None = None,
+    build: Build | None = None,
 ) -> list[Path]:
     """Write ``<out_dir>/<part>/<name>.ipynb`` for every chapter in the toc; return the paths."""
     out_dir = Path(out_dir)
     exercises = registry() if exercises is None else exercises
+    build = Build.read(root=root) if build is None else build
     written = []
     for chapter in chapters(root):
         target = out_dir / chapter.part / f"{chapter.source.stem}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(student_notebook(chapter.source, exercises), target)
+        nbformat.write(student_notebook(chapter.source, exercises, build, root), target)
         written.append(target)
     return written
 
@@ -560,105 +299,133 @@ def _nbgrader(grade_id: str, *, solution: bool, grade: bool, locked: bool, point
     return {"nbgrader": meta}
 
 
-def _setup_code(root: Path) -> str:
-    from .book import colab_install_url
+def _locked(grade_id: str) -> dict:
+    return _nbgrader(grade_id, solution=False, grade=False, locked=True)
 
-    return (
-        "import sys\n\n"
-        'if "google.colab" in sys.modules:  # Colab: add the companion (it has NumPy already)\n'
-        f'    %pip install -q "{colab_install_url(root)}"\n\n'
-        "import numpy as np\n\n"
-        "from companion.exercises import check, evaluate, hint"
+
+@dataclass(frozen=True)
+class _Page:
+    """The chapter an assignment is made from, and how to render its MyST."""
+
+    chapter: Chapter
+    doc: str
+    build: Build
+
+    def render(self, text: str) -> str:
+        return render_markdown(text, self.doc, self.build)
+
+
+def _header_cells(page: _Page, total: int, root: Path) -> list[nbformat.NotebookNode]:
+    """The assignment's introduction and its locked setup cells (install, then imports)."""
+    stem, new = page.chapter.source.stem, nbformat.v4
+    introduction = (
+        f"# Exercises: {page.chapter.title}\n\n"
+        f"From the chapter [{page.chapter.title}]({page.build.url(page.doc + '.html')}) of "
+        "the course. Run the setup cells, then answer each exercise in the cell below it. "
+        "An automatically graded exercise is checked by the locked test cell that follows "
+        f"your answer; run it to see the verdict. Points in this notebook: {total}."
+    )
+    imports = "import numpy as np\n\nfrom companion.exercises import check, evaluate, hint"
+    return [
+        new.new_markdown_cell(introduction, metadata=_locked(f"{stem}-header")),
+        new.new_code_cell(install_code(page.build, root), metadata=_locked(f"{stem}-install")),
+        new.new_code_cell(imports, metadata=_locked(f"{stem}-setup")),
+    ]
+
+
+def _statement_cell(
+    page: _Page, markup: ExerciseMarkup, exercise: Exercise
+) -> nbformat.NotebookNode:
+    points = POINTS[exercise.difficulty]
+    grading = "graded automatically" if exercise.auto_checked else "graded by hand"
+    return nbformat.v4.new_markdown_cell(
+        f"## Exercise {markup.id}: {markup.title}\n\n"
+        f"*{exercise.difficulty}, about {exercise.minutes} min, {points} "
+        f"point{'s' if points > 1 else ''}, {grading}*\n\n{page.render(markup.body)}",
+        metadata=_locked(f"{markup.id}-text"),
     )
 
 
+def _autograded_cells(markup: ExerciseMarkup, exercise: Exercise, name: str) -> list:
+    """The answer cell (holding the reference solution) and the locked autograder test."""
+    assign = "" if name == "answer" else f"\n\n\nanswer = {name}"
+    answer = nbformat.v4.new_code_cell(
+        f"### BEGIN SOLUTION\n{exercise.solution}{assign}\n### END SOLUTION\n"
+        f'check("{markup.id}", answer)',
+        metadata=_nbgrader(f"{markup.id}-answer", solution=True, grade=False, locked=False),
+    )
+    test = nbformat.v4.new_code_cell(
+        f"# Autograder test for {markup.id}: your answer on the hidden cases.\n"
+        f'result = evaluate("{markup.id}", answer)\n'
+        "assert result, result.message",
+        metadata=_nbgrader(
+            f"{markup.id}-test",
+            solution=False,
+            grade=True,
+            locked=True,
+            points=POINTS[exercise.difficulty],
+        ),
+    )
+    return [answer, test]
+
+
+def _manual_cell(
+    page: _Page, markup: ExerciseMarkup, exercise: Exercise, book_solution: str | None
+):
+    """A Markdown answer cell graded by hand, holding the reference and the book's solution."""
+    reference = exercise.solution
+    if book_solution is not None:
+        reference += "\n\n" + page.render(solution_markdown(book_solution))
+    return nbformat.v4.new_markdown_cell(
+        f"### BEGIN SOLUTION\n{reference}\n### END SOLUTION",
+        metadata=_nbgrader(
+            f"{markup.id}-answer",
+            solution=True,
+            grade=True,
+            locked=False,
+            points=POINTS[exercise.difficulty],
+        ),
+    )
+
+
+def _exercise_cells(page: _Page, markup: ExerciseMarkup, exercise: Exercise | None, book_solution):
+    if exercise is None:
+        raise ValueError(
+            f"{page.chapter.source.name}: exercise {markup.id!r} has no entry in companion.exercises."
+        )
+    cells = [_statement_cell(page, markup, exercise)]
+    name = answer_name(exercise.solution) if exercise.auto_checked else None
+    if name is not None:
+        return cells + _autograded_cells(markup, exercise, name)
+    return [*cells, _manual_cell(page, markup, exercise, book_solution)]
+
+
 def assignment_notebook(
-    chapter: Chapter, exercises: Mapping[str, Exercise] | None = None, root: Path = REPO_ROOT
+    chapter: Chapter,
+    exercises: Mapping[str, Exercise] | None = None,
+    root: Path = REPO_ROOT,
+    build: Build | None = None,
 ) -> nbformat.NotebookNode:
     """The nbgrader source notebook of one chapter's exercises.
 
     Automatically checked exercises get an answer cell (a solution region holding the
     registry's reference solution) and a locked autograder test cell that calls
     ``companion.exercises.evaluate``; the others get a Markdown answer cell graded by hand.
+    Statements are rendered like the notebook edition's (numbers and links, no MyST).
     """
     exercises = registry() if exercises is None else exercises
+    build = Build.read(root=root) if build is None else build
+    doc = chapter.source.resolve().relative_to(Path(root).resolve()).with_suffix("").as_posix()
+    page = _Page(chapter, doc, build)
     text = chapter.source.read_text(encoding="utf-8")
     book_solutions = {region.exercise_id: region.text for region in solution_regions(text)}
-    new = nbformat.v4
     total = sum(POINTS[exercises[m.id].difficulty] for m in chapter.exercises if m.id in exercises)
-    cells = [
-        new.new_markdown_cell(
-            f"# Exercises: {chapter.title}\n\n"
-            f"From the chapter `{chapter.toc_path}` of the course. Run the setup cell, then "
-            "answer each exercise in the cell below it. An automatically graded exercise is "
-            "checked by the locked test cell that follows your answer; run it to see the "
-            f"verdict. Points in this notebook: {total}.",
-            metadata=_nbgrader(
-                f"{chapter.source.stem}-header", solution=False, grade=False, locked=True
-            ),
-        ),
-        new.new_code_cell(
-            _setup_code(root),
-            metadata=_nbgrader(
-                f"{chapter.source.stem}-setup", solution=False, grade=False, locked=True
-            ),
-        ),
-    ]
+    cells = _header_cells(page, total, root)
     for markup in chapter.exercises:
-        exercise = exercises.get(markup.id)
-        if exercise is None:
-            raise ValueError(
-                f"{chapter.source.name}: exercise {markup.id!r} has no entry in companion.exercises."
-            )
-        points = POINTS[exercise.difficulty]
-        grading = "graded automatically" if exercise.auto_checked else "graded by hand"
-        cells.append(
-            new.new_markdown_cell(
-                f"## Exercise {markup.id}: {markup.title}\n\n"
-                f"*{exercise.difficulty}, about {exercise.minutes} min, {points} "
-                f"point{'s' if points > 1 else ''}, {grading}*\n\n{markup.body}",
-                metadata=_nbgrader(f"{markup.id}-text", solution=False, grade=False, locked=True),
-            )
+        cells += _exercise_cells(
+            page, markup, exercises.get(markup.id), book_solutions.get(markup.id)
         )
-        name = answer_name(exercise.solution) if exercise.auto_checked else None
-        if exercise.auto_checked and name is not None:
-            assign = "" if name == "answer" else f"\n\n\nanswer = {name}"
-            cells.append(
-                new.new_code_cell(
-                    f"### BEGIN SOLUTION\n{exercise.solution}{assign}\n### END SOLUTION\n"
-                    f'check("{markup.id}", answer)',
-                    metadata=_nbgrader(
-                        f"{markup.id}-answer", solution=True, grade=False, locked=False
-                    ),
-                )
-            )
-            cells.append(
-                new.new_code_cell(
-                    f"# Autograder test for {markup.id}: your answer on the hidden cases.\n"
-                    f'result = evaluate("{markup.id}", answer)\n'
-                    "assert result, result.message",
-                    metadata=_nbgrader(
-                        f"{markup.id}-test", solution=False, grade=True, locked=True, points=points
-                    ),
-                )
-            )
-        else:
-            reference = exercise.solution
-            if markup.id in book_solutions:
-                reference += "\n\n" + _region_as_markdown(book_solutions[markup.id])
-            cells.append(
-                new.new_markdown_cell(
-                    f"### BEGIN SOLUTION\n{reference}\n### END SOLUTION",
-                    metadata=_nbgrader(
-                        f"{markup.id}-answer",
-                        solution=True,
-                        grade=True,
-                        locked=False,
-                        points=points,
-                    ),
-                )
-            )
-    notebook = new.new_notebook(cells=cells)
+    notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {
         "display_name": "Python 3 (ipykernel)",
         "language": "python",
@@ -666,28 +433,6 @@ def assignment_notebook(
     }
     notebook.metadata["language_info"] = {"name": "python"}
     return notebook
-
-
-def _region_as_markdown(region: str) -> str:
-    """A book solution region as plain Markdown: directive lines dropped, code cells fenced."""
-    lines = region.split("\n")
-    markers = {
-        number
-        for directive in scan_directives(region)
-        if directive.name in ("solution-start", "solution-end")
-        for number in range(directive.start, directive.end + 1)
-    }
-    inner = "\n".join(line for number, line in enumerate(lines) if number not in markers)
-    for directive in scan_directives(region):
-        if directive.name == "solution":
-            inner = directive.body
-    pieces = []
-    for cell in jupytext.reads(inner, fmt="md:myst").cells:
-        if cell.cell_type == "code":
-            pieces.append(f"```python\n{cell.source}\n```")
-        elif cell.source.strip():
-            pieces.append(cell.source.strip())
-    return "\n\n".join(pieces)
 
 
 NBGRADER_CONFIG = """\
@@ -702,7 +447,10 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 
 def write_assignments(
-    out_dir: Path, root: Path = REPO_ROOT, exercises: Mapping[str, Exercise] | None = None
+    out_dir: Path,
+    root: Path = REPO_ROOT,
+    exercises: Mapping[str, Exercise] | None = None,
+    build: Build | None = None,
 ) -> dict[str, list[Path]]:
     """Write an nbgrader course folder: ``<out_dir>/source/<part>/<chapter>.ipynb`` per part.
 
@@ -715,12 +463,13 @@ def write_assignments(
     )
     written: dict[str, list[Path]] = {}
     exercises = registry() if exercises is None else exercises
+    build = Build.read(root=root) if build is None else build
     for chapter in chapters(root):
         if not chapter.exercises:
             continue
         target = out_dir / "source" / chapter.part / f"{chapter.source.stem}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(assignment_notebook(chapter, exercises, root), target)
+        nbformat.write(assignment_notebook(chapter, exercises, root, build), target)
         written.setdefault(chapter.part, []).append(target)
     return written
 
@@ -785,6 +534,57 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _chapters_table(own: Sequence[Chapter]) -> list[str]:
+    lines = ["| Chapter | Minutes | Prerequisites | Exercises |", "| --- | --- | --- | --- |"]
+    for chapter in own:
+        prerequisites = ", ".join(f"{{doc}}`/book/{p}`" for p in chapter.prerequisites) or "none"
+        lines.append(
+            f"| {{doc}}`/book/{chapter.toc_path}` | {chapter.minutes or '?'} | {prerequisites} "
+            f"| {len(chapter.exercises)} |"
+        )
+    return lines
+
+
+def _objectives_list(own: Sequence[Chapter]) -> list[str]:
+    lines = ["**Learning objectives**", ""]
+    for chapter in own:
+        lines.append(f"- {{doc}}`/book/{chapter.toc_path}`")
+        lines += [f"  - {_cell(objective)}" for objective in chapter.objectives]
+    return lines
+
+
+def _exercises_table(own: Sequence[Chapter], exercises: Mapping[str, Exercise]) -> list[str]:
+    lines = [
+        "**Exercises**",
+        "",
+        "| Id | Title | Difficulty | Minutes | Checked automatically |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for markup in (markup for chapter in own for markup in chapter.exercises):
+        exercise = exercises.get(markup.id)
+        if exercise is None:
+            lines.append(f"| {markup.id} | {_cell(markup.title)} | ? | ? | no metadata |")
+            continue
+        lines.append(
+            f"| {{ref}}`{markup.id} <{markup.id}>` | {_cell(exercise.title)} "
+            f"| {exercise.difficulty} | {exercise.minutes} "
+            f"| {'yes' if exercise.auto_checked else 'no'} |"
+        )
+    return lines
+
+
+def _assignments_list(own: Sequence[Chapter], exercises: Mapping[str, Exercise]) -> list[str]:
+    lines = ["**Suggested assignments**", ""]
+    for assignment in suggested_assignments(own, exercises):
+        ids = ", ".join(assignment.exercise_ids) or "none yet"
+        plural = "s" if assignment.points != 1 else ""
+        lines.append(
+            f"- *{assignment.name}*: {ids} (about {assignment.minutes} minutes, "
+            f"{assignment.points} point{plural}). {assignment.purpose.capitalize()}."
+        )
+    return lines
+
+
 def guide_part_markdown(
     part: str, root: Path = REPO_ROOT, exercises: Mapping[str, Exercise] | None = None
 ) -> str:
@@ -795,51 +595,19 @@ def guide_part_markdown(
     own = [chapter for chapter in chapters(root) if chapter.part == part]
     if not own:
         return "No chapter of this part is in the book yet."
-    known_minutes = [c.minutes for c in own if c.minutes]
-    lines = [
+    minutes = sum(c.minutes for c in own if c.minutes)
+    summary = (
         f"{len(own)} chapter{'s' if len(own) > 1 else ''}, about "
-        f"{sum(known_minutes)} minutes in all (reading, running and exercises).",
-        "",
-        "| Chapter | Minutes | Prerequisites | Exercises |",
-        "| --- | --- | --- | --- |",
+        f"{minutes} minutes in all (reading, running and exercises)."
+    )
+    sections = [
+        [summary],
+        _chapters_table(own),
+        _objectives_list(own),
+        _exercises_table(own, exercises),
+        _assignments_list(own, exercises),
     ]
-    for chapter in own:
-        prerequisites = ", ".join(f"{{doc}}`/book/{p}`" for p in chapter.prerequisites) or "none"
-        lines.append(
-            f"| {{doc}}`/book/{chapter.toc_path}` | {chapter.minutes or '?'} | {prerequisites} "
-            f"| {len(chapter.exercises)} |"
-        )
-    lines += ["", "**Learning objectives**", ""]
-    for chapter in own:
-        lines.append(f"- {{doc}}`/book/{chapter.toc_path}`")
-        lines += [f"  - {_cell(objective)}" for objective in chapter.objectives]
-    lines += [
-        "",
-        "**Exercises**",
-        "",
-        "| Id | Title | Difficulty | Minutes | Checked automatically |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for chapter in own:
-        for markup in chapter.exercises:
-            exercise = exercises.get(markup.id)
-            if exercise is None:
-                lines.append(f"| {markup.id} | {_cell(markup.title)} | ? | ? | no metadata |")
-                continue
-            lines.append(
-                f"| {{ref}}`{markup.id} <{markup.id}>` | {_cell(exercise.title)} "
-                f"| {exercise.difficulty} | {exercise.minutes} "
-                f"| {'yes' if exercise.auto_checked else 'no'} |"
-            )
-    lines += ["", "**Suggested assignments**", ""]
-    for assignment in suggested_assignments(own, exercises):
-        ids = ", ".join(assignment.exercise_ids) or "none yet"
-        plural = "s" if assignment.points != 1 else ""
-        lines.append(
-            f"- *{assignment.name}*: {ids} (about {assignment.minutes} minutes, "
-            f"{assignment.points} point{plural}). {assignment.purpose.capitalize()}."
-        )
-    return "\n".join(lines)
+    return "\n\n".join("\n".join(section) for section in sections)
 
 
 def guide_totals(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import jupytext
 import nbformat
 import pytest
 
-from authoring import book, editions
+from authoring import book, editions, myst
 from companion.exercises import registry
 
 ROOT = book.REPO_ROOT
@@ -19,8 +17,15 @@ SOURCES = [page for page in book.toc_files() if book.is_notebook_source(page)]
 IDS = [str(path.relative_to(ROOT)) for path in SOURCES]
 CHAPTERS = [page for page in SOURCES if editions.is_chapter(page)]
 CHAPTER_IDS = [str(path.relative_to(ROOT)) for path in CHAPTERS]
-EXERCISE_LABEL = re.compile(r"^```\{exercise\}.*\n:label: ([\w-]+)", re.MULTILINE)
-SOLUTION_START = re.compile(r"^```\{solution-start\} ([\w-]+)", re.MULTILINE)
+
+
+def _exercise_labels(text: str) -> list[str]:
+    """The ``:label:`` of every exercise, read by the scanner the editions use."""
+    return [markup.id for markup in myst.exercise_markup(text)]
+
+
+def _solved(text: str) -> list[str]:
+    return [d.argument for d in myst.scan_directives(text) if d.name == "solution-start"]
 
 
 def _cells(notebook: nbformat.NotebookNode) -> list[tuple[str, str, list[str]]]:
@@ -80,21 +85,26 @@ def test_committed_notebook_has_no_outputs(source):
 
 @pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
 def test_first_code_cell_installs_companion_on_colab_from_configured_url(source):
+    """The setup cells of the chapters all open with one template, ``book.COLAB_PRELUDE``."""
     notebook = jupytext.read(source)
     first = next(cell for cell in notebook.cells if cell.cell_type == "code")
-    assert '"google.colab" in sys.modules' in first.source, (
-        f"{source.name}: first code cell must test for Colab"
-    )
-    assert f'%pip install -q "{book.colab_install_url()}"' in first.source, (
-        f"{source.name}: the Colab install cell must install {book.colab_install_url()!r} (from _config.yml)"
+    assert first.source.startswith(book.colab_prelude()), (
+        f"{source.name}: the first code cell must start with the Colab prelude of "
+        f"authoring.book.COLAB_PRELUDE, installing {book.colab_install_url()!r} "
+        f"(from _config.yml):\n{book.colab_prelude()}"
     )
     assert "hide-output" in first.metadata.get("tags", []), (
         f"{source.name}: tag the setup cell hide-output"
     )
+
+
+def test_the_colab_prelude_installs_only_the_companion():
+    prelude = book.colab_prelude()
+    assert '"google.colab" in sys.modules' in prelude
+    install = prelude.split("%pip", 1)[1].split("\n")[0]
+    assert f'install -q "{book.colab_install_url()}"' in install
     for forbidden in ("tensorflow", "keras"):
-        assert forbidden not in first.source.split("%pip", 1)[1].split("\n")[0], (
-            f"{source.name}: do not install {forbidden} on Colab; it ships its own"
-        )
+        assert forbidden not in install, f"do not install {forbidden} on Colab; it ships its own"
 
 
 @pytest.mark.parametrize("source", CHAPTERS, ids=CHAPTER_IDS)
@@ -108,9 +118,9 @@ def test_chapter_has_objectives_summary_exercises_and_hidden_check(source):
     assert ":tags: [remove-cell]" in text, (
         f"{source.name}: add a hidden check cell (tag remove-cell)"
     )
-    labels = EXERCISE_LABEL.findall(text)
+    labels = _exercise_labels(text)
     assert labels, f"{source.name} has no labelled exercise"
-    solved = SOLUTION_START.findall(text)
+    solved = _solved(text)
     assert sorted(solved) == sorted(labels), (
         f"{source.name}: every exercise needs one solution ({labels} vs {solved})"
     )
@@ -161,7 +171,7 @@ def test_every_exercise_in_the_book_is_registered_once_and_vice_versa():
     for source in book.toc_files():
         if source.suffix != ".md":
             continue
-        for label in EXERCISE_LABEL.findall(source.read_text(encoding="utf-8")):
+        for label in _exercise_labels(source.read_text(encoding="utf-8")):
             assert label not in seen, f"exercise id {label} used in {seen[label]} and {source.name}"
             seen[label] = source.name
     registered = set(registry())
@@ -177,3 +187,8 @@ def test_config_defines_repository_url_once_and_colab_button():
     config = (ROOT / "_config.yml").read_text(encoding="utf-8")
     assert config.count(book.repository_url()) == 1
     assert "colab_url: https://colab.research.google.com" in config
+    assert book.edition_branch() == "colab"  # the branch the publishing workflow pushes to
+    assert book.colab_url("book/cnn/inside.ipynb") == (
+        "https://colab.research.google.com/github/building-with-large-ai-models/course/blob/"
+        "colab/book/cnn/inside.ipynb"
+    )

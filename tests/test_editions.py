@@ -14,6 +14,8 @@ import nbformat
 import pytest
 
 from authoring import book, editions
+from authoring.notebook_edition import install_code
+from authoring.site_index import Build
 from companion.exercises import Case, Exercise, registry
 
 HEADER = """---
@@ -49,8 +51,9 @@ A tiny chapter.
 
 import sys
 
-if "google.colab" in sys.modules:
-    %pip install -q "companion @ git+https://example.org/course"
+if "google.colab" in sys.modules:  # Colab ships TensorFlow and Keras; add the companion only
+    %pip install -q "companion @ git+https://github.com/example/course"
+
 base = 21
 ```
 
@@ -157,7 +160,8 @@ def _exercises() -> dict[str, Exercise]:
 def tiny_book(tmp_path: Path) -> Path:
     """A book with one chapter in `math`, a plain page, and a back-matter notebook."""
     (tmp_path / "_config.yml").write_text(
-        "title: Tiny\nrepository:\n  url: https://example.org/course\nsphinx:\n  config: {}\n",
+        "title: Tiny\nrepository:\n  url: https://github.com/example/course\n"
+        "launch_buttons:\n  colab_branch: colab\nsphinx:\n  config: {}\n",
         encoding="utf-8",
     )
     (tmp_path / "_toc.yml").write_text(
@@ -176,6 +180,11 @@ def tiny_book(tmp_path: Path) -> Path:
         HEADER.format(minutes=1, prerequisites="[]") + "\n# Guide\n", encoding="utf-8"
     )
     return tmp_path
+
+
+def _student(path: Path) -> nbformat.NotebookNode:
+    """The student edition of a tiny book's page, with no build behind it."""
+    return editions.student_notebook(path, _exercises(), Build.unresolved(book.book_root(path)))
 
 
 def _student_text(notebook: nbformat.NotebookNode) -> str:
@@ -240,7 +249,7 @@ def test_read_chapter_of_a_missing_file_names_it(tmp_path):
 
 # --------------------------------------------------------------------------- student edition
 def test_student_notebook_removes_every_solution_and_keeps_the_exercises(tiny_book):
-    notebook = editions.student_notebook(tiny_book / "book" / "math" / "doubling.md", _exercises())
+    notebook = _student(tiny_book / "book" / "math" / "doubling.md")
     text = _student_text(notebook)
     for secret in ("SECRET-PROSE-ONE", "SECRET-CODE-ONE", "SECRET-PROSE-TWO", "SECRET-CODE-TWO"):
         assert secret not in text
@@ -250,21 +259,21 @@ def test_student_notebook_removes_every_solution_and_keeps_the_exercises(tiny_bo
     assert "{solution-start} fake-1-1" in text  # an example shown in a code block is not a solution
     assert "Write `double(x)`" in text and "Why is doubling linear?" in text
     assert 'print("kept")' in text  # code shown inside the exercise text stays
-    assert "**Exercise math-1-1: Double it** (easy, about 3 min, checked automatically)" in text
+    assert "### Exercise math-1-1: Double it\n\n*easy, about 3 min, checked automatically" in text
 
 
 def test_student_notebook_adds_a_starter_cell_only_after_checked_exercises(tiny_book):
-    notebook = editions.student_notebook(tiny_book / "book" / "math" / "doubling.md", _exercises())
+    notebook = _student(tiny_book / "book" / "math" / "doubling.md")
     starters = [c for c in notebook.cells if c.cell_type == "code" and "answer = ..." in c.source]
     assert [c.source for c in starters] == [editions.starter_code("math-1-1")]
     position = notebook.cells.index(starters[0])
     assert "Write `double(x)`" in notebook.cells[position - 1].source
 
 
-def test_hidden_checks_are_removed_only_when_they_need_a_solution(tiny_book):
-    notebook = editions.student_notebook(tiny_book / "book" / "math" / "doubling.md", _exercises())
-    hidden = [c.source for c in notebook.cells if "remove-cell" in c.metadata.get("tags", [])]
-    assert hidden == ["assert base * 2 == 42"]
+def test_hidden_checks_are_removed(tiny_book):
+    notebook = _student(tiny_book / "book" / "math" / "doubling.md")
+    assert not [c for c in notebook.cells if "remove-cell" in c.metadata.get("tags", [])]
+    assert "assert" not in _student_text(notebook)
 
 
 def test_student_notebook_keeps_code_cells_exactly(tiny_book):
@@ -276,12 +285,14 @@ def test_student_notebook_keeps_code_cells_exactly(tiny_book):
         encoding="utf-8",
     )
     book_code = [c.source for c in jupytext.read(path).cells if c.cell_type == "code"]
-    student = editions.student_notebook(path, _exercises())
-    assert book_code[0] in [c.source for c in student.cells]
+    student = _student(path)
+    setup = book_code[0].removeprefix(book.colab_prelude(tiny_book)).lstrip("\n")
+    assert setup.startswith("base = 21\n\n\n\ndef f():")
+    assert setup in [c.source for c in student.cells]
 
 
 def test_student_notebook_has_no_outputs_and_no_pairing(tiny_book):
-    notebook = editions.student_notebook(tiny_book / "book" / "math" / "doubling.md", _exercises())
+    notebook = _student(tiny_book / "book" / "math" / "doubling.md")
     assert "jupytext" not in notebook.metadata
     assert notebook.metadata["kernelspec"]["name"] == "python3"
     assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
@@ -290,11 +301,13 @@ def test_student_notebook_has_no_outputs_and_no_pairing(tiny_book):
 
 def test_student_notebook_rejects_a_page_that_is_not_a_notebook(tiny_book):
     with pytest.raises(ValueError, match="must be a MyST notebook"):
-        editions.student_notebook(tiny_book / "book" / "math" / "notes.md", _exercises())
+        _student(tiny_book / "book" / "math" / "notes.md")
 
 
 def test_write_student_edition_writes_one_notebook_per_chapter(tiny_book, tmp_path):
-    written = editions.write_student_edition(tmp_path / "out", tiny_book, _exercises())
+    written = editions.write_student_edition(
+        tmp_path / "out", tiny_book, _exercises(), Build.unresolved(tiny_book)
+    )
     assert [p.relative_to(tmp_path / "out").as_posix() for p in written] == ["math/doubling.ipynb"]
     assert "SECRET" not in written[0].read_text(encoding="utf-8")
 
@@ -303,7 +316,7 @@ def test_write_student_edition_writes_one_notebook_per_chapter(tiny_book, tmp_pa
 def test_tiny_student_notebook_runs_and_its_starter_asks_for_an_answer(tiny_book, tmp_path):
     from nbclient import NotebookClient
 
-    notebook = editions.student_notebook(tiny_book / "book" / "math" / "doubling.md", _exercises())
+    notebook = _student(tiny_book / "book" / "math" / "doubling.md")
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     starter = next(c for c in notebook.cells if "answer = ..." in c.source)
     printed = "".join(output.get("text", "") for output in starter.outputs)
@@ -315,7 +328,9 @@ def test_assignment_notebook_has_valid_nbgrader_metadata(tiny_book):
     from nbgrader.nbgraderformat import MetadataValidator
 
     chapter = editions.read_chapter(tiny_book / "book" / "math" / "doubling.md")
-    notebook = editions.assignment_notebook(chapter, _exercises(), tiny_book)
+    notebook = editions.assignment_notebook(
+        chapter, _exercises(), tiny_book, Build.unresolved(tiny_book)
+    )
     MetadataValidator().validate_nb(notebook)
     meta = {c.metadata["nbgrader"]["grade_id"]: c for c in notebook.cells}
     answer, test = meta["math-1-1-answer"], meta["math-1-1-test"]
@@ -332,11 +347,15 @@ def test_assignment_notebook_has_valid_nbgrader_metadata(tiny_book):
 def test_assignment_of_an_unregistered_exercise_is_an_error(tiny_book):
     chapter = editions.read_chapter(tiny_book / "book" / "math" / "doubling.md")
     with pytest.raises(ValueError, match="math-1-2.*no entry"):
-        editions.assignment_notebook(chapter, {"math-1-1": _exercises()["math-1-1"]}, tiny_book)
+        editions.assignment_notebook(
+            chapter, {"math-1-1": _exercises()["math-1-1"]}, tiny_book, Build.unresolved(tiny_book)
+        )
 
 
 def test_write_assignments_writes_a_course_folder(tiny_book, tmp_path):
-    written = editions.write_assignments(tmp_path / "course", tiny_book, _exercises())
+    written = editions.write_assignments(
+        tmp_path / "course", tiny_book, _exercises(), Build.unresolved(tiny_book)
+    )
     assert list(written) == ["math"]
     assert (tmp_path / "course" / "source" / "math" / "doubling.ipynb").exists()
     assert "ClearSolutions.code_stub" in (tmp_path / "course" / "nbgrader_config.py").read_text()
@@ -377,6 +396,9 @@ def test_student_site_config_hides_solutions_and_reuses_the_cache(tiny_book):
 
 
 def test_cli_writes_the_student_edition(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(
+        Build, "read", classmethod(lambda cls, *a, root=book.REPO_ROOT: Build.unresolved(root))
+    )
     assert editions.main(["student", "--out", str(tmp_path / "s")]) == 0
     assert "Student edition" in capsys.readouterr().out
     assert sorted(p.name for p in (tmp_path / "s").rglob("*.ipynb"))
@@ -384,6 +406,8 @@ def test_cli_writes_the_student_edition(tmp_path, monkeypatch, capsys):
 
 # --------------------------------------------------------------------------- the real book
 CHAPTERS = editions.chapters()
+# Checks of the editions that need no numbers run before the book is built.
+UNRESOLVED = Build.unresolved()
 CHAPTER_IDS = [c.toc_path for c in CHAPTERS]
 
 
@@ -402,7 +426,7 @@ def _significant(text: str) -> list[str]:
 def test_student_edition_leaks_no_solution(chapter):
     """Search the student notebook for every piece of every solution of the chapter."""
     text = chapter.source.read_text(encoding="utf-8")
-    student = _student_text(editions.student_notebook(chapter.source))
+    student = _student_text(editions.student_notebook(chapter.source, build=UNRESOLVED))
     for marker in ("{solution-start}", "{solution-end}", "{solution}"):
         assert marker not in student, f"{chapter.toc_path}: {marker} left in the student edition"
     regions = editions.solution_regions(text)
@@ -433,24 +457,41 @@ def _cells_before_exercises(notebook: nbformat.NotebookNode) -> list[nbformat.No
     return cells
 
 
+def _book_code_as_the_edition_runs_it(chapter) -> list[tuple[str, list[str]]]:
+    """(source, tags) of the book's code before its exercises, its Colab prelude removed
+    (the edition's pinned install cell replaces it)."""
+    prelude = book.colab_prelude()
+    cells = _cells_before_exercises(jupytext.read(chapter.source))
+    return [
+        (c.source.removeprefix(prelude).lstrip("\n"), c.metadata.get("tags", []))
+        for c in cells
+        if c.cell_type == "code"
+    ]
+
+
+def _student_code(student: nbformat.NotebookNode) -> list[str]:
+    """The student's code before the exercises, without the edition's install cell."""
+    install = install_code(UNRESOLVED)
+    cells = _cells_before_exercises(student)
+    return [c.source for c in cells if c.cell_type == "code" and c.source != install]
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=CHAPTER_IDS)
 def test_student_code_before_the_exercises_is_the_books_minus_hidden_checks(chapter):
     """The edition may drop solutions and hidden checks, but never edits the code it keeps."""
-    book_cells = [
-        c for c in _cells_before_exercises(jupytext.read(chapter.source)) if c.cell_type == "code"
-    ]
-    student = editions.student_notebook(chapter.source)
-    kept = [c.source for c in _cells_before_exercises(student) if c.cell_type == "code"]
+    student = editions.student_notebook(chapter.source, build=UNRESOLVED)
+    assert student.cells[[c.cell_type for c in student.cells].index("code")].source == (
+        install_code(UNRESOLVED)
+    ), f"{chapter.toc_path}: the first code cell must be the pinned install cell"
     solutions = editions.solution_code(chapter.source.read_text(encoding="utf-8"))
-    remaining = iter(kept)
+    remaining = iter(_student_code(student))
     pending = next(remaining, None)
-    for cell in book_cells:
-        if cell.source == pending:
+    for source, tags in _book_code_as_the_edition_runs_it(chapter):
+        if source == pending:
             pending = next(remaining, None)
-        else:
-            tags = cell.metadata.get("tags", [])
-            assert "remove-cell" in tags or cell.source in solutions, (
-                f"{chapter.toc_path}: the student edition dropped or changed a code cell:\n{cell.source[:300]}"
+        elif source.strip():
+            assert "remove-cell" in tags or source in solutions, (
+                f"{chapter.toc_path}: the student edition dropped or changed a code cell:\n{source[:300]}"
             )
     assert pending is None, f"{chapter.toc_path}: the student edition added code: {pending[:300]}"
 
@@ -460,21 +501,21 @@ def test_student_code_before_the_exercises_is_the_books_minus_hidden_checks(chap
 def test_student_notebook_runs_up_to_its_exercises(chapter):
     """Execute the student notebook's cells before `## Exercises` with nbclient.
 
-    When those code cells are exactly the book notebook's (which nbval executes in
-    `make test`), running them again proves nothing new and would add a whole
-    execution of the book to CI; set COMPANION_EXECUTE_STUDENT=all to run them anyway.
+    When those code cells are exactly the book notebook's minus its hidden checks (nbval
+    executes the book in `make test`), running them again proves nothing new and would
+    add a whole execution of the book to CI; set COMPANION_EXECUTE_STUDENT=all to run
+    them anyway.
     """
     from nbclient import NotebookClient
 
-    student = editions.student_notebook(chapter.source)
+    student = editions.student_notebook(chapter.source, build=UNRESOLVED)
     before = _cells_before_exercises(student)
     book_code = [
-        c.source
-        for c in _cells_before_exercises(jupytext.read(chapter.source))
-        if c.cell_type == "code"
+        source
+        for source, tags in _book_code_as_the_edition_runs_it(chapter)
+        if "remove-cell" not in tags and source.strip()
     ]
-    student_code = [c.source for c in before if c.cell_type == "code"]
-    if student_code == book_code and os.environ.get("COMPANION_EXECUTE_STUDENT") != "all":
+    if _student_code(student) == book_code and os.environ.get("COMPANION_EXECUTE_STUDENT") != "all":
         return
     student.cells = before
     NotebookClient(
@@ -523,7 +564,7 @@ def test_nbgrader_accepts_the_assignments_and_grades_reference_and_blank(tmp_pat
     from nbgrader.api import Gradebook
 
     course = tmp_path / "course"
-    written = editions.write_assignments(course)
+    written = editions.write_assignments(course, build=UNRESOLVED)
     assert written, "no chapter has exercises"
     for part in written:
         generated = _nbgrader(course, "generate_assignment", part, "--force")
