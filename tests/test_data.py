@@ -623,3 +623,42 @@ def test_real_file_datasets_load_with_expected_sizes():
     ratings, movies = data.load_movielens_100k(download=False)
     assert ratings.shape == (100_000, 4) and len(movies) == 1682
     assert len(data.load_co2(download=False)) == 2284
+
+
+# --------------------------------------------------------------------------- docstrings
+def _chapters() -> dict[str, str]:
+    """``{lower-case title: source}`` of every chapter."""
+    root = Path(__file__).resolve().parents[1] / "book"
+    chapters = {}
+    for path in root.rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        title = next((line[2:] for line in text.splitlines() if line.startswith("# ")), None)
+        if title:
+            chapters[title.strip().lower()] = text
+    return chapters
+
+
+def _named_chapters(doc: str) -> list[str]:
+    """The chapter titles after "Used in:", e.g. "Getting started; Part 3, The data"."""
+    used = " ".join(doc.split("Used in:", 1)[1].split("\n\n", 1)[0].split()).rstrip(".")
+    names = []
+    for part in used.split(";"):
+        part = part.strip()
+        part = part.split(",", 1)[1] if part.startswith("Part ") else part
+        names += [name.strip().lower() for name in part.split(" and ")]
+    return names
+
+
+@pytest.mark.parametrize("name", [n for n in data.__all__ if callable(getattr(data, n))])
+def test_used_in_names_only_chapters_that_call_the_function(name):
+    """A "Used in:" line names chapters that call ``data.<name>``; "no chapter" means none does."""
+    doc = getattr(data, name).__doc__ or ""
+    chapters = _chapters()
+    callers = {title for title, text in chapters.items() if f"data.{name}(" in text}
+    if "Used in:" not in doc:
+        assert not callers or "no chapter" not in doc, f"{name}: called in {sorted(callers)}"
+        return
+    for named in _named_chapters(doc):
+        matches = [title for title in chapters if title.endswith(named)]
+        assert matches, f"{name}: no chapter titled {named!r}"
+        assert set(matches) & callers, f"{name}: {named!r} never calls data.{name}()"
