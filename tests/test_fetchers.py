@@ -76,9 +76,9 @@ def _register_tiny(monkeypatch, files: dict[str, bytes], *sources) -> data.Datas
     return spec
 
 
-def _tgz(members: dict[str, bytes]) -> bytes:
+def _tar(members: dict[str, bytes], mode: str = "w:gz") -> bytes:
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+    with tarfile.open(fileobj=buffer, mode=mode) as archive:
         for name, raw in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(raw)
@@ -89,19 +89,10 @@ def _tgz(members: dict[str, bytes]) -> bytes:
 def _deb(members: dict[str, bytes]) -> bytes:
     """A minimal .deb: an ar archive of debian-binary, control.tar.xz and data.tar.xz."""
 
-    def tar_xz(files: dict[str, bytes]) -> bytes:
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w:xz") as archive:
-            for name, raw in files.items():
-                info = tarfile.TarInfo(name)
-                info.size = len(raw)
-                archive.addfile(info, io.BytesIO(raw))
-        return buffer.getvalue()
-
     parts = {
         "debian-binary": b"2.0\n",
-        "control.tar.xz": tar_xz({"./control": b"Package: demo\n"}),
-        "data.tar.xz": tar_xz({f"./{name}": raw for name, raw in members.items()}),
+        "control.tar.xz": _tar({"./control": b"Package: demo\n"}, "w:xz"),
+        "data.tar.xz": _tar({f"./{name}": raw for name, raw in members.items()}, "w:xz"),
     }
     out = b"!<arch>\n"
     for name, raw in parts.items():
@@ -142,7 +133,7 @@ def test_npm_files_fetcher_downloads_the_tarball_without_npm(server, tmp_path, m
     root, base, requested = server
     folder = root / "@demo" / "names" / "-"
     folder.mkdir(parents=True)
-    (folder / "names-1.0.0.tgz").write_bytes(_tgz({"package/data/names.txt": b"Ada\nAlan\n"}))
+    (folder / "names-1.0.0.tgz").write_bytes(_tar({"package/data/names.txt": b"Ada\nAlan\n"}))
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no npm anywhere
     get = functools.partial(fetchers.npm_download, registry=base)
     dest = tmp_path / "dest"
@@ -161,7 +152,7 @@ def test_npm_fetcher_over_https_fills_the_cache_after_npm_fails(server, cache, m
     folder = root / "digits" / "-"
     folder.mkdir(parents=True)
     members = {f"package/data/{name}": raw for name, raw in files.items()}
-    (folder / "digits-2.0.0.tgz").write_bytes(_tgz(members))
+    (folder / "digits-2.0.0.tgz").write_bytes(_tar(members))
     monkeypatch.setenv("PATH", str(cache.parent / "empty"))
     get = functools.partial(fetchers.npm_download, registry=base)
     _register_tiny(
