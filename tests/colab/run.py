@@ -99,8 +99,10 @@ def _clean_env() -> dict[str, str]:
 
 def _git_config(work: Path, repository: str, clone: Path) -> Path:
     config = work / "gitconfig"
+    # safe.directory: a CI checkout may belong to another user than the one running pip.
     config.write_text(
         f'[url "{clone.resolve().as_uri()}"]\n\tinsteadOf = {repository}\n'
+        f"[safe]\n\tdirectory = {clone.resolve()}\n"
         "[advice]\n\tdetachedHead = false\n"
     )
     return config
