@@ -88,3 +88,28 @@ book-student: install data
 
 clean:
 	rm -rf _build
+
+# Colab-like test (tests/colab/run.py says what it sets up): a fresh virtual environment with
+# the packages Colab ships and no companion; each notebook's first cell installs it from git.
+.PHONY: test-colab test-colab-subset
+COLAB_PYTHON ?= $(PYTHON)
+COLAB_VENV := _build/colab-venv
+COLAB_STAMP := $(COLAB_VENV)/.installed
+# The notebook edition once `make notebooks` wrote it, else the committed notebooks; not the
+# instructor guide, a build-time page that imports the authoring package.
+COLAB_ROOT := $(if $(wildcard _build/notebooks/book),_build/notebooks/,)
+COLAB_NOTEBOOKS ?= $(filter-out %/instructor-guide.ipynb,$(if $(COLAB_ROOT),$(shell find _build/notebooks -name '*.ipynb' | sort),$(shell $(PY) -m authoring.book notebooks 2>/dev/null)))
+# The getting-started page (MNIST and Fashion-MNIST) and one notebook per other dataset.
+COLAB_SUBSET := $(addprefix $(COLAB_ROOT),book/intro/getting-started.ipynb book/applications/spam.ipynb book/applications/tiny-gpt.ipynb book/applications/recommendation.ipynb book/applications/forecasting.ipynb)
+
+$(COLAB_STAMP): tests/colab/requirements-colab.txt
+	rm -rf $(COLAB_VENV)
+	$(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet -r tests/colab/requirements-colab.txt
+	touch $(COLAB_STAMP)
+
+test-colab: $(COLAB_STAMP) data
+	$(COLAB_VENV)/bin/python tests/colab/run.py --serve "$$($(PY) -c 'from companion import data; print(data.cache_dir())')" --repository "$$($(PY) -c 'from authoring.book import repository_url; print(repository_url())')" --clone . $(COLAB_NOTEBOOKS)
+
+test-colab-subset:
+	$(MAKE) test-colab COLAB_NOTEBOOKS="$(COLAB_SUBSET)"

