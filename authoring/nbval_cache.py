@@ -34,25 +34,22 @@ class _Run:
     path: Path
     notebook: nbformat.NotebookNode
     code_cells: int
-    cells: dict[int, tuple[int | None, list[Any]]] = field(default_factory=dict)
+    cells: dict[int, list[Any]] = field(default_factory=dict)
     seconds: float = 0.0
     failed: bool = False
     language_info: dict[str, Any] | None = None
 
 
-def outputs_from_messages(messages: list[dict[str, Any]], msg_id: str) -> tuple[int | None, list]:
-    """The execution count and outputs of the execute request ``msg_id``, as nbclient keeps them."""
+def outputs_from_messages(messages: list[dict[str, Any]], msg_id: str) -> list[Any]:
+    """The outputs of the execute request ``msg_id``, as nbclient keeps them."""
     outputs: list[Any] = []
-    count = None
     clear_before_next = False
     displays: dict[str, list[int]] = {}
     for message in messages:
         if message.get("parent_header", {}).get("msg_id") != msg_id:
             continue
         kind, content = message["msg_type"], message["content"]
-        if kind == "execute_input":
-            count = content.get("execution_count")
-        elif kind == "clear_output":
+        if kind == "clear_output":
             if content.get("wait"):
                 clear_before_next = True
             else:
@@ -72,7 +69,7 @@ def outputs_from_messages(messages: list[dict[str, Any]], msg_id: str) -> tuple[
             for index in displays.get(display_id, []):
                 outputs[index]["data"] = content["data"]
                 outputs[index]["metadata"] = content["metadata"]
-    return count, outputs
+    return outputs
 
 
 class _Recorder:
@@ -137,9 +134,14 @@ class _Recorder:
 
         notebook = nbformat.from_dict(run.notebook)
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        # nbval runs cells without storing history (every count would be 1): number them
+        # 1, 2, ... as a top-to-bottom run in Jupyter does.
         for number, cell in enumerate(code):
-            count, outputs = run.cells[number]
-            cell.execution_count = count
+            outputs = run.cells[number]
+            cell.execution_count = number + 1
+            for output in outputs:
+                if output.output_type == "execute_result":
+                    output.execution_count = number + 1
             cell.outputs = outputs
         if run.language_info:
             notebook.metadata["language_info"] = run.language_info

@@ -1,6 +1,6 @@
 """Sphinx extension: the site's MathJax and Mermaid load from ``_static/``, also from file://.
 
-It also fixes what the browser tests (``tests/site``) found in the theme stack's pages:
+It adds the site's own stylesheet (``authoring/static/site.css``) and fixes what the browser tests (``tests/site``) found in the theme stack's pages:
 sphinx-thebe adds its inline configuration script twice (a console error,
 "THEBE_JS_URL has already been declared"); each inline script is kept once.
 
@@ -77,7 +77,16 @@ def _classic_mermaid(app: Sphinx, pagename: str, scripts: list[Any]) -> None:
         return
 
 
+STATIC = Path(__file__).parent / "static"
+
+
+def _add_static(app: Sphinx) -> None:
+    app.config.html_static_path.append(str(STATIC))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", _add_static)
+    app.add_css_file("site.css")
     # After sphinxcontrib-mermaid (priority 500), which adds its page script then.
     app.connect("html-page-context", _on_page, priority=900)
     app.connect("config-inited", _check_assets, priority=900)

@@ -88,13 +88,14 @@ class Problems:
 
 
 @pytest.fixture
-def offline(page: Any, server: str) -> tuple[Any, Problems]:
-    """A page whose requests may reach only the local server; its errors are recorded."""
+def offline(page: Any, server: str, site_dir: Path) -> tuple[Any, Problems]:
+    """A page that may reach only the local server (or the site's files); errors are recorded."""
     problems = Problems()
+    local = (server, site_dir.as_uri() + "/")
 
     def route(request_route: Any) -> None:
         url = request_route.request.url
-        if url.startswith(server):
+        if url.startswith(local):
             request_route.continue_()
         else:
             problems.blocked.append(url)

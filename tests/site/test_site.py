@@ -77,6 +77,14 @@ REVEAL_JS = """
 }
 """
 DRAWN_JS = "() => [...document.querySelectorAll('.mermaid')].every((e) => e.querySelector('svg'))"
+# The top of the page, or the first diagram, in view for a screenshot.
+SCROLL_JS = """
+(toDiagram) => {
+  const diagram = document.querySelector(".mermaid");
+  if (toDiagram && diagram) diagram.scrollIntoView({block: "center"});
+  else window.scrollTo(0, 0);
+}
+"""
 OVERFLOW_JS = """
 () => {
   const main = document.querySelector("main, .bd-main") || document.body;
@@ -205,7 +213,7 @@ def test_launch_and_download_buttons(server: str, notebook: Path) -> None:
     edition = book.REPO_ROOT / "_build" / "notebooks" / relative
     if (book.REPO_ROOT / "_build" / "notebooks").is_dir():
         assert edition.is_file(), f"the Colab button opens {relative}, not in the notebook edition"
-    downloads = set(re.findall(r'href="([^"]+\.ipynb)"', text))
+    downloads = {h for h in re.findall(r'href="([^"]+\.ipynb)"', text) if "://" not in h}
     assert downloads, f"{relative} has no .ipynb download button"
     for href in downloads:
         url = urllib.parse.urljoin(f"{server}{relative.with_suffix('.html').as_posix()}", href)
@@ -303,10 +311,31 @@ def test_screenshots(offline: tuple[Any, Any], server: str) -> None:
             _open(page, server, name)
             _switch_to(page, theme)
             page.wait_for_timeout(300)  # Mermaid redraws in the new theme
+            page.evaluate(SCROLL_JS, caption == "Diagrams")
             page.screenshot(path=SCREENSHOTS / f"{slug}-{theme}.png")
     page.set_viewport_size(PHONE)
     _open(page, server, shots.get("Mathematics", HOME))
+    page.evaluate(SCROLL_JS, False)
     page.screenshot(path=SCREENSHOTS / "phone.png")
     written = sorted(p.name for p in SCREENSHOTS.glob("*.png"))
     assert len(written) >= 2 * len(shots) + 2, written
     assert not problems.console and not problems.failed and not problems.blocked, problems
+
+
+def test_opens_from_disk_offline(offline: tuple[Any, Any]) -> None:
+    """A reader offline opens the files themselves (file://): maths typeset, diagrams drawn."""
+    page, problems = offline
+    texts = {name: (SITE / name).read_text(encoding="utf-8") for name in PAGES}
+    diagrams = next(name for name, text in texts.items() if 'class="mermaid' in text)
+    maths = max(texts, key=lambda name: texts[name].count('class="math'))
+    for name in (diagrams, maths):
+        page.goto((SITE / name).as_uri(), wait_until="load")
+        page.evaluate(REVEAL_JS)
+        page.wait_for_function(DRAWN_JS, timeout=20_000)
+        report = page.evaluate(REPORT_JS)
+        assert report["math"] == 0 or not report["untypeset"], (name, report["untypeset"])
+        assert not report["mathErrors"] and not report["leftovers"], name
+        assert not report["undrawn"], (name, report["undrawn"])
+    page.screenshot(path=SCREENSHOTS / "from-disk.png")
+    assert not problems.blocked, f"the site opened from disk asked the network: {problems.blocked}"
+    assert not problems.console and not problems.failed, problems
