@@ -10,6 +10,9 @@ export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help install data book test check lint format pair clean student assignments book-student notebooks test-notebooks
+.PHONY: assets test-site chromium linkcheck
+# The browser `make test-site` drives (Debian's package; any Chrome/Chromium works).
+CHROMIUM ?= /usr/bin/chromium
 
 help:
 	@echo "make book   - install, fetch data, execute every notebook, build _build/html"
@@ -19,6 +22,8 @@ help:
 	@echo "make pair   - update each notebook's .ipynb from its .md (cell ids kept, so diffs stay small)"
 	@echo "make notebooks      - the notebook edition (what Colab opens) from the built book, into _build/notebooks"
 	@echo "make test-notebooks - check the built editions and the site's Colab links (run by make book)"
+	@echo "make test-site - the built site in headless Chromium, offline: maths, diagrams, links, buttons, search"
+	@echo "make linkcheck - check the book's external links (weekly in CI)"
 	@echo "For instructors:"
 	@echo "make student      - student notebooks, solutions removed, into _build/student"
 	@echo "make assignments  - nbgrader course folder, one assignment per part, into _build/nbgrader"
@@ -38,7 +43,11 @@ install: $(STAMP)
 data: $(STAMP)
 	$(PY) -m companion.data
 
-book: install data
+# MathJax and Mermaid from npm, sha256-verified, into _build/static (the site's _static/).
+assets: install
+	$(PY) -m authoring.assets
+
+book: install data assets
 	$(BIN)/jupyter-book build . --warningiserror --keep-going --builder html
 	$(MAKE) --no-print-directory notebooks test-notebooks
 	@echo "Site: _build/html/index.html"
@@ -54,12 +63,13 @@ test-notebooks: install
 
 test: install data
 	$(BIN)/pytest tests
-	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $$($(PY) -m authoring.book notebooks)
+	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 -p authoring.nbval_cache --store-executed=_build/.jupyter_cache $$($(PY) -m authoring.book notebooks)
 
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -m "not slow" tests
+	$(BIN)/actionlint
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -78,13 +88,30 @@ assignments: install
 	rm -rf _build/nbgrader/source
 	$(PY) -m authoring.editions assignments --out _build/nbgrader
 
-book-student: install data
+book-student: install data assets
 	$(PY) -m authoring.editions student-site-config --out _build/student-site/_config.yml
 	rm -rf _build/student-site/_build/html
 	$(BIN)/jupyter-book build . --config _build/student-site/_config.yml --path-output _build/student-site --warningiserror --keep-going --builder html
 	rm -rf _build/student-html
 	cp -r _build/student-site/_build/html _build/student-html
 	@echo "Student site (solutions hidden): _build/student-html/index.html"
+
+# The site as a reader gets it, in a real browser with the network blocked (after `make book`).
+test-site: install chromium
+	@test -f _build/html/index.html || { echo "No site in _build/html: run 'make book' first."; exit 1; }
+	SITE_HTML=_build/html CHROMIUM=$(CHROMIUM) $(BIN)/pytest -p no:cacheprovider tests/site
+
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	elif sudo -n true 2>/dev/null; then sudo apt-get update && sudo apt-get install -y chromium; \
+	else echo "make test-site needs Chromium at $(CHROMIUM). Install it with"; \
+	  echo "  sudo apt-get update && sudo apt-get install -y chromium"; \
+	  echo "or point CHROMIUM at a Chrome/Chromium binary (e.g. after 'playwright install chromium')."; exit 1; fi
+	@test -x "$(CHROMIUM)" || { echo "apt installed chromium but $(CHROMIUM) is missing: set CHROMIUM."; exit 1; }
+
+linkcheck: install data assets
+	$(BIN)/jupyter-book build . --builder linkcheck
 
 clean:
 	rm -rf _build
