@@ -12,7 +12,10 @@ Defined in Part 3, "A baseline CNN" and "Making it better"; Part 1 and Part 4 re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = [
     "build_augmentation",
@@ -49,7 +52,7 @@ def build_baseline(
     filters: Sequence[int] = (32, 64, 64),
     dense_units: int = 64,
     name: str = "baseline",
-) -> Any:
+) -> keras.Model:
     """The small CNN most tutorials use: three 3×3 convolutions, two max-poolings, Dense 64.
 
     With the defaults: Conv2D 32 → MaxPool → Conv2D 64 → MaxPool → Conv2D 64 →
@@ -83,7 +86,7 @@ def build_augmentation(
     zoom: float = 0.0,
     flip: bool = False,
     name: str = "augment",
-) -> Any:
+) -> keras.Sequential:
     """A ``keras.Sequential`` of random preprocessing layers, active in training only.
 
     ``translate`` is a fraction of the image size (0.1 → up to ±2.8 pixels on 28×28),
@@ -98,7 +101,7 @@ def build_augmentation(
             raise ValueError(f"{argument} must be in [0, 1), got {value}.")
     if not 0.0 <= rotate_degrees <= 180.0:
         raise ValueError(f"rotate_degrees must be in [0, 180], got {rotate_degrees}.")
-    steps: list[Any] = []
+    steps: list[keras.layers.Layer] = []
     if flip:
         steps.append(layers.RandomFlip("horizontal"))
     if rotate_degrees:
@@ -128,7 +131,7 @@ def build_improved(
     batch_norm_skip: int = 2,
     pool_last: bool = False,
     name: str = "improved",
-) -> Any:
+) -> keras.Model:
     """The baseline's layout with the improvements of "Making it better", each switchable.
 
     Layers: random augmentation (``augment``: shifts of up to ``translate`` of the
@@ -187,7 +190,7 @@ def build_improved(
     return keras.Model(inputs, outputs, name=name)
 
 
-def probabilities_head(features: Any, num_classes: int) -> Any:
+def probabilities_head(features: keras.KerasTensor, num_classes: int) -> keras.KerasTensor:
     """The classifier's output: a ``Dense`` layer named ``logits``, then a float32 softmax.
 
     Keeping the softmax a layer of its own makes the class scores before the softmax
@@ -202,7 +205,7 @@ def probabilities_head(features: Any, num_classes: int) -> Any:
     return layers.Activation("softmax", dtype="float32", name="probabilities")(logits)
 
 
-def logits_model(model: Any) -> Any:
+def logits_model(model: keras.Model) -> keras.Model:
     """A model with the same inputs that returns the class scores before the softmax.
 
     Raises ``ValueError`` for a model without a ``logits`` layer (one not built here).
@@ -219,7 +222,7 @@ def logits_model(model: Any) -> Any:
     return keras.Model(model.inputs, model.get_layer("logits").output, name=f"{model.name}_logits")
 
 
-def conv_base_output(model: Any) -> Any:
+def conv_base_output(model: keras.Model) -> keras.layers.Layer:
     """The layer whose output is the convolutional features: the model's ``Flatten`` layer.
 
     Raises ``ValueError`` when the model has no ``Flatten`` or global pooling layer.

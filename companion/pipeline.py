@@ -9,9 +9,14 @@ Defined in Part 3, "The data"; used by every chapter that trains on images.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from .data import Arrays
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 __all__ = [
     "Arrays",
@@ -23,8 +28,6 @@ __all__ = [
     "scale_images",
     "train_val_split",
 ]
-
-Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def scale_images(images: np.ndarray) -> np.ndarray:
@@ -160,7 +163,7 @@ def make_dataset(
     seed: int = 0,
     cache: bool = True,
     prefetch: bool = True,
-) -> Any:
+) -> tf.data.Dataset:
     """A ``tf.data.Dataset`` of ``(x, y)`` batches (or ``x`` batches when ``y`` is None).
 
     The order is: cache the examples in memory, shuffle them with a fixed seed
