@@ -60,6 +60,20 @@ def test_companion_declares_every_package_it_imports() -> None:
     )
 
 
+def test_companion_declares_every_data_file_it_ships() -> None:
+    """A file in companion/ that is not Python (the benchmark results, py.typed) is package data."""
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    patterns = tool["setuptools"]["package-data"]["companion"]
+    data = [
+        path.relative_to(COMPANION)
+        for path in COMPANION.rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    ]
+    assert data, "companion ships no data files? (expected at least py.typed and results/)"
+    undeclared = [str(p) for p in data if not any(p.match(pattern) for pattern in patterns)]
+    assert not undeclared, f"add these to [tool.setuptools.package-data] companion: {undeclared}"
+
+
 def test_chapters_import_only_companion() -> None:
     pattern = re.compile(r"^\s*(?:from|import)\s+(authoring|benchmarks|tests)\b", re.MULTILINE)
     offenders = [
@@ -90,6 +104,8 @@ def test_companion_installs_alone_and_imports_every_module(tmp_path: Path) -> No
         "for name in modules: importlib.import_module(name)\n"
         f"leaked = [m for m in {sorted(AUTHORING_ONLY)!r} if importlib.util.find_spec(m)]\n"
         "assert not leaked, f'installing companion pulled in authoring packages: {leaked}'\n"
+        "from companion import recipes\n"
+        "assert recipes.load_results('cnn')['runs'], 'the benchmark results were not shipped'\n"
         "print(len(modules))\n"
     )
     result = subprocess.run(
