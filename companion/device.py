@@ -38,7 +38,7 @@ class DeviceInfo:
 def describe() -> DeviceInfo:
     """Report Python, TensorFlow and Keras versions, the backend and the device.
 
-    Used in: Getting started.
+    Used in: Getting started (through :func:`setup`).
     """
     import keras
     import tensorflow as tf

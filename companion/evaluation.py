@@ -59,7 +59,7 @@ def classification_table(
     """Per-class precision, recall, F1 and support as a ``DataFrame`` (scikit-learn).
 
     One row per class, then ``accuracy``, ``macro avg`` and ``weighted avg``.
-    Used in: Part 3, A baseline CNN and Making it better.
+    Used in: Part 3, A baseline CNN.
     """
     import pandas as pd
     from sklearn.metrics import classification_report
@@ -81,7 +81,7 @@ def classification_table(
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> np.ndarray:
     """The confusion matrix (rows: true class, columns: predicted class), via scikit-learn.
 
-    Used in: Part 3, A baseline CNN and Making it better.
+    Used in: Part 3, A baseline CNN.
     """
     from sklearn.metrics import confusion_matrix
 
@@ -93,7 +93,7 @@ def hardest_pairs(matrix: np.ndarray, class_names: Sequence[str], *, top: int = 
     """The class pairs most often confused, in either direction, as a ``DataFrame``.
 
     Columns: ``pair`` ("a ↔ b"), ``a_as_b``, ``b_as_a``, ``total``, ``share_of_errors``.
-    Used in: Part 3, Making it better (Fashion-MNIST).
+    Used in: Part 3, A baseline CNN; Making it better.
     """
     import pandas as pd
 
@@ -134,7 +134,7 @@ def misclassified(
     """Indices of the wrong predictions, the most confident mistakes first when
     ``probabilities`` is given (otherwise in dataset order).
 
-    Used in: Part 3, A baseline CNN.
+    Used in: Part 3, A baseline CNN; Looking inside.
     """
     y_true, y_pred = _check_labels(y_true, y_pred)
     wrong = np.flatnonzero(y_true != y_pred)

@@ -58,7 +58,8 @@ def build_baseline(
     With the defaults: Conv2D 32 → MaxPool → Conv2D 64 → MaxPool → Conv2D 64 →
     Flatten → Dense 64 → Dense ``num_classes`` (softmax); 93,322 parameters on MNIST.
     Every convolution but the last is followed by 2×2 max pooling.
-    Used in: Part 3, A baseline CNN; Part 1 reuses it.
+    Used in: Part 1, Pretraining and fine-tuning; Part 3, The data; A baseline CNN; Looking
+    inside; From model to product; Part 4, Vision in a product.
     """
     import keras
     from keras import layers
@@ -146,7 +147,7 @@ def build_improved(
     grows with the size of the feature maps, so normalising the large maps of the
     first blocks costs much time (measured in "Making it better").
     Turning ``augment``, ``batch_norm`` or ``dropout`` off gives the rows of the
-    ablation table. Used in: Part 3, Making it better; Part 4 reuses it.
+    ablation table. Used in: Part 3, Making it better.
     """
     import keras
     from keras import layers
@@ -197,7 +198,8 @@ def probabilities_head(features: keras.KerasTensor, num_classes: int) -> keras.K
     reachable (``model.get_layer("logits").output``, for saliency and Grad-CAM), and
     giving it ``dtype="float32"`` keeps the probabilities in full precision under a
     mixed-precision policy, as the Keras mixed-precision guide recommends.
-    Used in: Part 3, The baseline CNN and Looking inside; Part 1, Pretraining (transfer).
+    Used in: every model of :func:`build_baseline`, :func:`build_improved` and
+    :func:`companion.transfer.build_transfer_model`; Part 3, Looking inside.
     """
     from keras import layers
 
@@ -209,7 +211,7 @@ def logits_model(model: keras.Model) -> keras.Model:
     """A model with the same inputs that returns the class scores before the softmax.
 
     Raises ``ValueError`` for a model without a ``logits`` layer (one not built here).
-    Used in: Part 3, Looking inside (saliency, Grad-CAM).
+    For saliency and Grad-CAM on the class scores; no chapter calls it yet.
     """
     import keras
 
@@ -226,7 +228,8 @@ def conv_base_output(model: keras.Model) -> keras.layers.Layer:
     """The layer whose output is the convolutional features: the model's ``Flatten`` layer.
 
     Raises ``ValueError`` when the model has no ``Flatten`` or global pooling layer.
-    Used in: Part 3, From model to product (transfer learning).
+    Used in: Part 3, From model to product (through
+    :func:`companion.transfer.compare_label_budgets`).
     """
     from keras import layers
 

@@ -121,7 +121,7 @@ def predict(
 
     Works for one image or a batch; the result always holds one entry per image.
     Raises :class:`InputError` on bad input, before the model is called.
-    Used in: Part 3, From model to product; Part 4 reuses it.
+    Used in: Part 3, From model to product.
     """
     image_shape = tuple(int(s) for s in model.inputs[0].shape[1:])
     batch = validate_images(images, image_shape)

@@ -289,7 +289,8 @@ def train(
 
     The returned History also has ``history.history["epoch_seconds"]`` and
     ``history.train_seconds`` (wall time of ``fit``).
-    Used in: Part 3, A baseline CNN and Making it better; Part 1 and Part 4 reuse it.
+    Used in: Part 1, Pretraining and fine-tuning; Part 3, A baseline CNN; Making it better;
+    Looking inside; From model to product; Part 4, Vision in a product.
     """
     _check_epochs(epochs, warmup_epochs)
     train_ds = _as_dataset(train_data, batch_size, True, seed, "train_data")

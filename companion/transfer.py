@@ -39,7 +39,7 @@ def extract_base(model: keras.Model, *, name: str = "conv_base") -> keras.Model:
 
     The returned base shares its layers with ``model``; :func:`build_transfer_model`
     copies it before training, so the original stays untouched.
-    Used in: Part 3, From model to product.
+    Used in: Part 3, From model to product (through :func:`compare_label_budgets`).
     """
     import keras
 
@@ -66,7 +66,7 @@ def build_transfer_model(
     ``freeze=True`` keeps the base's weights fixed (only the head learns; batch
     normalization runs in inference mode); ``copy=True`` clones the base with its
     trained weights so that several runs start from the same point.
-    Used in: Part 3, From model to product.
+    Used in: Part 3, From model to product (through :func:`compare_label_budgets`).
     """
     import keras
     from keras import layers
