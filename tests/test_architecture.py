@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -87,6 +88,8 @@ def test_chapters_import_only_companion() -> None:
 @pytest.mark.slow
 def test_companion_installs_alone_and_imports_every_module(tmp_path: Path) -> None:
     """What the Colab cell does: install companion alone, then import every module it ships."""
+    # Without PYTHONPATH (set in a worktree): only what pip installed may be importable.
+    clean_env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -109,7 +112,12 @@ def test_companion_installs_alone_and_imports_every_module(tmp_path: Path) -> No
         "print(len(modules))\n"
     )
     result = subprocess.run(
-        [str(python), "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=600
+        [str(python), "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+        env=clean_env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert int(result.stdout.strip()) == len(modules)
