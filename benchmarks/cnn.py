@@ -5,7 +5,8 @@ minus a stratified 10% validation set, and measures test accuracy and training
 wall time (``fit`` only, validation included). Prints one line per run, or one JSON
 object per line with ``--json``, and writes every result, with the date, the
 machine, the versions, the seeds and the system load, to
-``benchmarks/results/cnn.json``, which "Making it better" renders as tables.
+``companion/results/cnn.json`` (shipped with the package), which "Making it better"
+renders as tables. The recipes come from :mod:`companion.recipes`.
 
     .venv/bin/python benchmarks/cnn.py                 # everything (about 15 min on 2 cores)
     .venv/bin/python benchmarks/cnn.py --dataset mnist # only the MNIST runs
@@ -29,57 +30,13 @@ from typing import Any
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results" / "cnn.json"
+from companion import recipes
+from companion.recipes import BASELINE, FASHION_HEADLINE, MNIST_HEADLINE
+
+RESULTS = recipes.results_path("cnn")
 SEED = 42
 SPLIT_SEED = 0
 VALIDATION_FRACTION = 0.1
-
-# The recipes. "Making it better" writes the MNIST headline out in full and checks
-# that it matches the one recorded here.
-MNIST_HEADLINE: dict[str, Any] = {
-    "builder": "improved",
-    "model": {
-        "filters": [16, 32, 64],
-        "batch_norm_skip": 2,
-        "translate": 0.1,
-        "dropout": 0.3,
-        "dense_units": 128,
-    },
-    "train": {
-        "epochs": 13,
-        "batch_size": 256,
-        "learning_rate": 0.005,
-        "schedule": "warmup_cosine",
-        "warmup_epochs": 0.5,
-        "early_stopping_patience": 4,
-    },
-}
-BASELINE: dict[str, Any] = {
-    "builder": "baseline",
-    "model": {},
-    "train": {"epochs": 5, "batch_size": 64, "learning_rate": 0.001},
-}
-FASHION_HEADLINE: dict[str, Any] = {
-    "builder": "improved",
-    "model": {
-        "filters": [32, 64],
-        "padding": "same",
-        "pool_last": True,
-        "batch_norm_skip": 1,
-        "translate": 0.0,
-        "flip": True,
-        "dropout": 0.3,
-        "dense_units": 256,
-    },
-    "train": {
-        "epochs": 16,
-        "batch_size": 256,
-        "learning_rate": 0.003,
-        "schedule": "warmup_cosine",
-        "warmup_epochs": 0.5,
-        "early_stopping_patience": 4,
-    },
-}
 
 
 def _variant(base: dict[str, Any], model: dict[str, Any] | None = None, **train: Any) -> dict:

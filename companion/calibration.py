@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import numpy_nn
+
 __all__ = [
     "coverage_curve",
     "expected_calibration_error",
@@ -21,18 +23,16 @@ __all__ = [
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """Row-wise softmax of ``logits / temperature``, computed stably in float64.
+    """Row-wise softmax of ``logits / temperature``, in float64 (:func:`companion.numpy_nn.softmax`).
 
     Used in: Part 4, Vision in a product.
     """
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}.")
-    z = np.asarray(logits, dtype=np.float64) / temperature
+    z = np.asarray(logits, dtype=np.float64)
     if z.ndim != 2:
         raise ValueError(f"logits must be (n, classes), got shape {z.shape}.")
-    z -= z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return numpy_nn.softmax(z / temperature, axis=1)
 
 
 def _check_pair(confidences: np.ndarray, correct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

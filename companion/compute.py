@@ -111,7 +111,7 @@ def bytes_per_parameter(precision: str) -> float:
     """Bytes that one parameter takes in ``precision`` (``"float32"``, ``"bfloat16"``, ``"int8"``...).
 
     Raises ValueError for an unknown precision.
-    Used in: Part 1, What a large model is.
+    Used in: Part 1, What a large model is (through :func:`inference_memory_bytes`).
     """
     if not isinstance(precision, str) or precision not in BYTES_PER_PARAMETER:
         raise ValueError(
@@ -159,7 +159,7 @@ def mixed_precision_training_bytes(num_params: float) -> float:
 def training_flops(num_params: float, num_tokens: float) -> float:
     """Training FLOPs of a dense model: ``6 · num_params · num_tokens``.
 
-    Used in: Part 1, Compute and cost.
+    Used in: Part 1, Pretraining and fine-tuning; Compute and cost.
     """
     return 6.0 * _positive("num_params", num_params) * _positive("num_tokens", num_tokens)
 
@@ -258,7 +258,7 @@ def decode_tokens_per_s(
     sequences, so it is limited both by bandwidth (``batch_size · bandwidth / weight
     bytes``) and by arithmetic (``peak / (2·N)``); the bound is the smaller of the two.
     Ignores the attention cache and all overheads, so real systems reach less.
-    Used in: Part 1, Compute and cost; From prompt to product.
+    Used in: Part 1, Compute and cost.
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
@@ -276,7 +276,7 @@ def compute_optimal_tokens(
 ) -> float:
     """Training tokens for a compute-optimal model of ``num_params``: about 20 per parameter.
 
-    Used in: Part 1, Compute and cost.
+    Used in: Part 1, Compute and cost; From prompt to product.
     """
     return _positive("num_params", num_params) * _positive(
         "tokens_per_parameter", tokens_per_parameter

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
 from dataclasses import dataclass, replace
 
 __all__ = ["DeviceInfo", "describe", "enable_mixed_precision_if_useful", "set_seed", "setup"]
@@ -39,7 +38,7 @@ class DeviceInfo:
 def describe() -> DeviceInfo:
     """Report Python, TensorFlow and Keras versions, the backend and the device.
 
-    Used in: Getting started.
+    Used in: Getting started (through :func:`setup`).
     """
     import keras
     import tensorflow as tf
@@ -109,8 +108,3 @@ def setup(seed: int = 42, *, mixed_precision: bool = True) -> DeviceInfo:
     info = describe()
     policy = enable_mixed_precision_if_useful(info) if mixed_precision else info.precision_policy
     return replace(info, precision_policy=policy)
-
-
-def on_colab() -> bool:
-    """True when running inside Google Colab."""
-    return "google.colab" in sys.modules

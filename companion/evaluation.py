@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import keras
+    import pandas as pd
 
 __all__ = [
     "classification_table",
     "confusion",
     "hardest_pairs",
-    "load_benchmark",
     "measure_speed",
     "misclassified",
     "predict_classes",
@@ -27,7 +30,7 @@ __all__ = [
 
 
 def predict_classes(
-    model: Any, x: np.ndarray, *, batch_size: int = 1024
+    model: keras.Model, x: np.ndarray, *, batch_size: int = 1024
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(predicted_labels, probabilities)`` of a softmax classifier on ``x``.
 
@@ -50,11 +53,13 @@ def _check_labels(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, n
     return y_true, y_pred
 
 
-def classification_table(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]) -> Any:
+def classification_table(
+    y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str]
+) -> pd.DataFrame:
     """Per-class precision, recall, F1 and support as a ``DataFrame`` (scikit-learn).
 
     One row per class, then ``accuracy``, ``macro avg`` and ``weighted avg``.
-    Used in: Part 3, A baseline CNN and Making it better.
+    Used in: Part 3, A baseline CNN.
     """
     import pandas as pd
     from sklearn.metrics import classification_report
@@ -76,7 +81,7 @@ def classification_table(y_true: np.ndarray, y_pred: np.ndarray, class_names: Se
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> np.ndarray:
     """The confusion matrix (rows: true class, columns: predicted class), via scikit-learn.
 
-    Used in: Part 3, A baseline CNN and Making it better.
+    Used in: Part 3, A baseline CNN.
     """
     from sklearn.metrics import confusion_matrix
 
@@ -84,11 +89,11 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> 
     return confusion_matrix(y_true, y_pred, labels=list(range(num_classes)))
 
 
-def hardest_pairs(matrix: np.ndarray, class_names: Sequence[str], *, top: int = 5) -> Any:
+def hardest_pairs(matrix: np.ndarray, class_names: Sequence[str], *, top: int = 5) -> pd.DataFrame:
     """The class pairs most often confused, in either direction, as a ``DataFrame``.
 
     Columns: ``pair`` ("a ↔ b"), ``a_as_b``, ``b_as_a``, ``total``, ``share_of_errors``.
-    Used in: Part 3, Making it better (Fashion-MNIST).
+    Used in: Part 3, A baseline CNN; Making it better.
     """
     import pandas as pd
 
@@ -129,7 +134,7 @@ def misclassified(
     """Indices of the wrong predictions, the most confident mistakes first when
     ``probabilities`` is given (otherwise in dataset order).
 
-    Used in: Part 3, A baseline CNN.
+    Used in: Part 3, A baseline CNN; Looking inside.
     """
     y_true, y_pred = _check_labels(y_true, y_pred)
     wrong = np.flatnonzero(y_true != y_pred)
@@ -140,13 +145,13 @@ def misclassified(
 
 
 def measure_speed(
-    predict: Callable[[np.ndarray], Any],
+    predict: Callable[[np.ndarray], object],
     example: np.ndarray,
     *,
     batch_sizes: Sequence[int] = (1, 32, 256),
     repeats: int = 20,
     warmup: int = 3,
-) -> Any:
+) -> pd.DataFrame:
     """Time ``predict`` on batches built from ``example``; return a ``DataFrame``.
 
     ``predict`` takes a batch and returns predictions (for instance
@@ -185,52 +190,3 @@ def measure_speed(
             }
         )
     return pd.DataFrame(rows)
-
-
-def _results_from_install(file_name: str) -> str | None:
-    """The raw URL of ``benchmarks/results/<file>`` for a ``pip install git+...`` (Colab)."""
-    import json
-    from importlib import metadata
-
-    try:
-        direct = metadata.distribution("companion").read_text("direct_url.json")
-    except metadata.PackageNotFoundError:
-        return None
-    if not direct:
-        return None
-    info = json.loads(direct)
-    url, commit = info.get("url", ""), info.get("vcs_info", {}).get("commit_id")
-    if not url.startswith("https://github.com/") or not commit:
-        return None
-    repository = url.removeprefix("https://github.com/").removesuffix(".git")
-    return f"https://raw.githubusercontent.com/{repository}/{commit}/benchmarks/results/{file_name}"
-
-
-def load_benchmark(name: str = "cnn", *, start: Any = None) -> dict[str, Any]:
-    """Read ``benchmarks/results/<name>.json`` written by ``benchmarks/<name>.py``.
-
-    Looks in ``start`` (default: the current folder) and its parents, then next to
-    the installed package (an editable install), then, on Colab, downloads the file
-    of the installed commit from GitHub. Raises ``FileNotFoundError`` otherwise.
-    Used in: Part 3, Making it better and the closing note.
-    """
-    import json
-    from pathlib import Path
-
-    file_name = f"{name}.json"
-    here = Path(start or Path.cwd()).resolve()
-    candidates = [folder / "benchmarks" / "results" / file_name for folder in (here, *here.parents)]
-    candidates.append(Path(__file__).resolve().parents[1] / "benchmarks" / "results" / file_name)
-    for path in candidates:
-        if path.is_file():
-            return json.loads(path.read_text(encoding="utf-8"))
-    url = _results_from_install(file_name)
-    if url is not None:
-        from urllib.request import urlopen
-
-        with urlopen(url, timeout=30) as response:
-            return json.loads(response.read().decode("utf-8"))
-    raise FileNotFoundError(
-        f"benchmarks/results/{file_name} not found from {here}; run this notebook inside a "
-        f"clone of the repository, or run `python benchmarks/{name}.py` first."
-    )

@@ -12,7 +12,10 @@ Defined in Part 3, "A baseline CNN" and "Making it better"; Part 1 and Part 4 re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import keras
 
 __all__ = [
     "build_augmentation",
@@ -49,13 +52,14 @@ def build_baseline(
     filters: Sequence[int] = (32, 64, 64),
     dense_units: int = 64,
     name: str = "baseline",
-) -> Any:
+) -> keras.Model:
     """The small CNN most tutorials use: three 3×3 convolutions, two max-poolings, Dense 64.
 
     With the defaults: Conv2D 32 → MaxPool → Conv2D 64 → MaxPool → Conv2D 64 →
     Flatten → Dense 64 → Dense ``num_classes`` (softmax); 93,322 parameters on MNIST.
     Every convolution but the last is followed by 2×2 max pooling.
-    Used in: Part 3, A baseline CNN; Part 1 reuses it.
+    Used in: Part 1, Pretraining and fine-tuning; Part 3, The data; A baseline CNN; Looking
+    inside; From model to product; Part 4, Vision in a product.
     """
     import keras
     from keras import layers
@@ -83,7 +87,7 @@ def build_augmentation(
     zoom: float = 0.0,
     flip: bool = False,
     name: str = "augment",
-) -> Any:
+) -> keras.Sequential:
     """A ``keras.Sequential`` of random preprocessing layers, active in training only.
 
     ``translate`` is a fraction of the image size (0.1 → up to ±2.8 pixels on 28×28),
@@ -98,7 +102,7 @@ def build_augmentation(
             raise ValueError(f"{argument} must be in [0, 1), got {value}.")
     if not 0.0 <= rotate_degrees <= 180.0:
         raise ValueError(f"rotate_degrees must be in [0, 180], got {rotate_degrees}.")
-    steps: list[Any] = []
+    steps: list[keras.layers.Layer] = []
     if flip:
         steps.append(layers.RandomFlip("horizontal"))
     if rotate_degrees:
@@ -128,7 +132,7 @@ def build_improved(
     batch_norm_skip: int = 2,
     pool_last: bool = False,
     name: str = "improved",
-) -> Any:
+) -> keras.Model:
     """The baseline's layout with the improvements of "Making it better", each switchable.
 
     Layers: random augmentation (``augment``: shifts of up to ``translate`` of the
@@ -143,7 +147,7 @@ def build_improved(
     grows with the size of the feature maps, so normalising the large maps of the
     first blocks costs much time (measured in "Making it better").
     Turning ``augment``, ``batch_norm`` or ``dropout`` off gives the rows of the
-    ablation table. Used in: Part 3, Making it better; Part 4 reuses it.
+    ablation table. Used in: Part 3, Making it better.
     """
     import keras
     from keras import layers
@@ -187,14 +191,15 @@ def build_improved(
     return keras.Model(inputs, outputs, name=name)
 
 
-def probabilities_head(features: Any, num_classes: int) -> Any:
+def probabilities_head(features: keras.KerasTensor, num_classes: int) -> keras.KerasTensor:
     """The classifier's output: a ``Dense`` layer named ``logits``, then a float32 softmax.
 
     Keeping the softmax a layer of its own makes the class scores before the softmax
     reachable (``model.get_layer("logits").output``, for saliency and Grad-CAM), and
     giving it ``dtype="float32"`` keeps the probabilities in full precision under a
     mixed-precision policy, as the Keras mixed-precision guide recommends.
-    Used in: Part 3, The baseline CNN and Looking inside; Part 1, Pretraining (transfer).
+    Used in: every model of :func:`build_baseline`, :func:`build_improved` and
+    :func:`companion.transfer.build_transfer_model`; Part 3, Looking inside.
     """
     from keras import layers
 
@@ -202,11 +207,11 @@ def probabilities_head(features: Any, num_classes: int) -> Any:
     return layers.Activation("softmax", dtype="float32", name="probabilities")(logits)
 
 
-def logits_model(model: Any) -> Any:
+def logits_model(model: keras.Model) -> keras.Model:
     """A model with the same inputs that returns the class scores before the softmax.
 
     Raises ``ValueError`` for a model without a ``logits`` layer (one not built here).
-    Used in: Part 3, Looking inside (saliency, Grad-CAM).
+    For saliency and Grad-CAM on the class scores; no chapter calls it yet.
     """
     import keras
 
@@ -219,11 +224,12 @@ def logits_model(model: Any) -> Any:
     return keras.Model(model.inputs, model.get_layer("logits").output, name=f"{model.name}_logits")
 
 
-def conv_base_output(model: Any) -> Any:
+def conv_base_output(model: keras.Model) -> keras.layers.Layer:
     """The layer whose output is the convolutional features: the model's ``Flatten`` layer.
 
     Raises ``ValueError`` when the model has no ``Flatten`` or global pooling layer.
-    Used in: Part 3, From model to product (transfer learning).
+    Used in: Part 3, From model to product (through
+    :func:`companion.transfer.compare_label_budgets`).
     """
     from keras import layers
 

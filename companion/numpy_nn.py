@@ -98,7 +98,8 @@ def dot_as_text(a: ArrayLike, b: ArrayLike, digits: int = 4) -> str:
     """A dot product written out for a worked example: ``"1·2 + 3·(−1) = −1"``.
 
     ``a`` and ``b`` are vectors of the same length ``(n,)``; each number is shown with
-    ``digits`` significant digits. Used in: Part 2, Tensors; Forward propagation.
+    ``digits`` significant digits. Used in: Part 2, Tensors and matrix operations; Forward
+    propagation; Attention.
     """
     a, b = _array(a, "a"), _array(b, "b")
     _same_shape(a, b, "a", "b")
@@ -111,14 +112,17 @@ def dot_as_text(a: ArrayLike, b: ArrayLike, digits: int = 4) -> str:
 
 # ------------------------------------------------------------------------ activations
 def relu(z: ArrayLike) -> Array:
-    """ReLU, ``max(z, 0)``, elementwise. Used in: Part 2, Forward propagation."""
+    """ReLU, ``max(z, 0)``, elementwise. Used in: Part 2, Forward propagation;
+    Backpropagation from scratch.
+    """
     return np.maximum(_array(z, "z"), 0.0)
 
 
 def relu_grad(z: ArrayLike) -> Array:
     """Derivative of ReLU: 1 where ``z > 0``, else 0 (0 at ``z == 0``, as TensorFlow does).
 
-    Used in: Part 2, Forward propagation; Backpropagation from scratch.
+    Used in: Part 2, Forward propagation (through :data:`ACTIVATIONS`); Backpropagation from
+    scratch (through :class:`MLP`).
     """
     return (_array(z, "z") > 0).astype(np.float64)
 
@@ -140,7 +144,9 @@ def sigmoid_grad(z: ArrayLike) -> Array:
 
 
 def tanh(z: ArrayLike) -> Array:
-    """Hyperbolic tangent, elementwise. Used in: Part 2, Forward propagation."""
+    """Hyperbolic tangent, elementwise. Used in: Part 2, Forward propagation (through
+    :data:`ACTIVATIONS`).
+    """
     return np.tanh(_array(z, "z"))
 
 
@@ -154,7 +160,8 @@ def softmax(z: ArrayLike, axis: int = -1) -> Array:
 
     Subtracting the maximum changes nothing mathematically (the factor ``exp(-max z)``
     cancels) but keeps every ``exp`` at most 1, so large logits cannot overflow.
-    Used in: Part 2, Forward propagation; Loss functions; Attention.
+    Used in: Part 2, Forward propagation; Loss functions; Backpropagation from scratch;
+    Attention.
     """
     z = _array(z, "z")
     shifted = z - np.max(z, axis=axis, keepdims=True)
@@ -165,7 +172,7 @@ def softmax(z: ArrayLike, axis: int = -1) -> Array:
 def softmax_jacobian(s: ArrayLike) -> Array:
     """Jacobian ``ds_i/dz_j = s_i (delta_ij - s_j)`` of one softmax vector ``s`` of shape ``(k,)``.
 
-    Returns a ``(k, k)`` matrix. Used in: Part 2, Forward propagation.
+    Returns a ``(k, k)`` matrix. Used in: Part 2, Forward propagation; Attention.
     """
     s = _array(s, "s")
     _ndim(s, 1, "s", "one probability vector of shape (k,)")
@@ -177,7 +184,8 @@ def softmax_backward(s: ArrayLike, grad_s: ArrayLike, axis: int = -1) -> Array:
 
     This is the Jacobian-vector product ``s * (grad_s - sum(grad_s * s))`` along
     ``axis``, without building the Jacobian. Shapes of ``s`` and ``grad_s`` must match.
-    Used in: Part 2, Attention.
+    No chapter calls it: Backpropagation from scratch uses the fused gradient of softmax and
+    cross-entropy.
     """
     s, grad_s = _array(s, "s"), _array(grad_s, "grad_s")
     _same_shape(s, grad_s, "s", "grad_s")
@@ -224,7 +232,7 @@ def one_hot(labels: ArrayLike, num_classes: int) -> Array:
 def mse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean squared error ``mean((y_pred - y_true)**2)`` over every entry.
 
-    Used in: Part 2, Loss functions; Gradient descent.
+    Used in: Part 2, Loss functions.
     """
     y_true, y_pred = _array(y_true, "y_true"), _array(y_pred, "y_pred")
     _same_shape(y_true, y_pred, "y_true", "y_pred")
@@ -272,7 +280,8 @@ def huber_grad(y_true: ArrayLike, y_pred: ArrayLike, delta: float = 1.0) -> Arra
 def binary_crossentropy(y_true: ArrayLike, p: ArrayLike, eps: float = 1e-7) -> float:
     """``-mean(y log p + (1 - y) log(1 - p))`` from probabilities ``p``, clipped to ``[eps, 1 - eps]``.
 
-    Keras clips the same way (``epsilon = 1e-7``). Used in: Part 2, Loss functions.
+    Keras clips the same way (``epsilon = 1e-7``). No chapter calls it: they use the
+    ``from_logits`` form.
     """
     y_true, p = _array(y_true, "y_true"), _array(p, "p")
     _same_shape(y_true, p, "y_true", "p")
@@ -283,7 +292,8 @@ def binary_crossentropy(y_true: ArrayLike, p: ArrayLike, eps: float = 1e-7) -> f
 def binary_crossentropy_grad(y_true: ArrayLike, p: ArrayLike) -> Array:
     """Gradient of :func:`binary_crossentropy` with respect to ``p`` (inside the clip range).
 
-    ``(p - y) / (p (1 - p)) / size``. Used in: Part 2, Loss functions.
+    ``(p - y) / (p (1 - p)) / size``. No chapter calls it: they use the ``from_logits``
+    form.
     """
     y_true, p = _array(y_true, "y_true"), _array(p, "p")
     _same_shape(y_true, p, "y_true", "p")
@@ -315,7 +325,8 @@ def binary_crossentropy_from_logits_grad(y_true: ArrayLike, z: ArrayLike) -> Arr
 def categorical_crossentropy(y_true: ArrayLike, p: ArrayLike, eps: float = 1e-7) -> float:
     """``-mean_n sum_k y_nk log p_nk`` from probabilities ``p`` of shape ``(n, k)``, clipped at ``eps``.
 
-    ``y_true`` is one-hot (or a distribution) of the same shape. Used in: Part 2, Loss functions.
+    ``y_true`` is one-hot (or a distribution) of the same shape. No chapter calls it: they
+    use the ``from_logits`` form.
     """
     y_true, p = _array(y_true, "y_true"), _array(p, "p")
     _same_shape(y_true, p, "y_true", "p")
@@ -326,7 +337,7 @@ def categorical_crossentropy(y_true: ArrayLike, p: ArrayLike, eps: float = 1e-7)
 def categorical_crossentropy_grad(y_true: ArrayLike, p: ArrayLike) -> Array:
     """Gradient of :func:`categorical_crossentropy` with respect to ``p``: ``-y / p / n``.
 
-    Used in: Part 2, Loss functions.
+    No chapter calls it: they use the ``from_logits`` form.
     """
     y_true, p = _array(y_true, "y_true"), _array(p, "p")
     _same_shape(y_true, p, "y_true", "p")
@@ -352,7 +363,7 @@ def categorical_crossentropy_from_logits_grad(y_true: ArrayLike, z: ArrayLike) -
     """Gradient of :func:`categorical_crossentropy_from_logits` with respect to ``z``.
 
     ``(softmax(z) * sum_k y_k - y) / n``, which is ``(softmax(z) - y) / n`` for one-hot ``y``.
-    Used in: Part 2, Loss functions; Backpropagation from scratch.
+    Used in: Part 2, Loss functions; Backpropagation from scratch (through :class:`MLP`).
     """
     y_true, z = _array(y_true, "y_true"), _array(z, "z")
     _same_shape(y_true, z, "y_true", "z")
@@ -365,7 +376,8 @@ def dense_forward(X: ArrayLike, W: ArrayLike, b: ArrayLike) -> Array:
     """``Z = X @ W + b``: ``X`` is ``(n, d_in)``, ``W`` is ``(d_in, d_out)``, ``b`` is ``(d_out,)``.
 
     Returns ``Z`` of shape ``(n, d_out)``; raises ``ValueError`` naming both shapes on a mismatch.
-    Used in: Part 2, Tensors; Forward propagation; Backpropagation from scratch.
+    Used in: Part 2, Tensors and matrix operations; Backpropagation from scratch (through
+    :class:`MLP`).
     """
     X, W, b = _array(X, "X"), _array(W, "W"), _array(b, "b")
     _ndim(X, 2, "X", "a batch of shape (n, d_in)")
@@ -387,7 +399,7 @@ def dense_backward(X: ArrayLike, W: ArrayLike, dZ: ArrayLike) -> tuple[Array, Ar
 
     Returns ``(dX, dW, db)``: ``dX = dZ @ W.T`` ``(n, d_in)``, ``dW = X.T @ dZ``
     ``(d_in, d_out)``, ``db = dZ.sum(axis=0)`` ``(d_out,)``.
-    Used in: Part 2, Backpropagation from scratch.
+    Used in: Part 2, Backpropagation from scratch (through :class:`MLP`).
     """
     X, W, dZ = _array(X, "X"), _array(W, "W"), _array(dZ, "dZ")
     _ndim(X, 2, "X", "a batch of shape (n, d_in)")
@@ -509,7 +521,8 @@ def numerical_gradient(f: Callable[[Array], float], x: ArrayLike, eps: float = 1
 
     ``f`` maps an array shaped like ``x`` to a number; ``x`` is not modified. The
     error is of order ``eps**2`` (plus rounding of order ``1e-16 / eps``).
-    Used in: Part 2, Loss functions; Backpropagation from scratch.
+    Used in: Part 2, Loss functions; Backpropagation from scratch (through
+    :func:`gradient_check`).
     """
     x = _array(x, "x")
     grad = np.zeros_like(x)
@@ -523,7 +536,7 @@ def numerical_gradient(f: Callable[[Array], float], x: ArrayLike, eps: float = 1
 def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     """``||a - b|| / (||a|| + ||b||)``: 0 for equal arrays, 1 for opposite ones.
 
-    Used in: Part 2, Backpropagation from scratch.
+    Used in: Part 2, Backpropagation from scratch (through :func:`gradient_check`).
     """
     a, b = _array(a, "a"), _array(b, "b")
     _same_shape(a, b, "a", "b")
@@ -638,7 +651,7 @@ def minibatches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[A
 def causal_mask(n_q: int, n_k: int | None = None) -> Array:
     """Boolean ``(n_q, n_k)`` mask, True where query ``i`` may attend to key ``j``, that is ``j <= i``.
 
-    Used in: Part 2, Attention.
+    Used in: Part 2, Attention (through :func:`scaled_dot_product_attention`).
     """
     n_k = n_q if n_k is None else n_k
     if n_q < 1 or n_k < 1:

@@ -9,9 +9,14 @@ Defined in Part 3, "The data"; used by every chapter that trains on images.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from .data import Arrays
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 __all__ = [
     "Arrays",
@@ -24,14 +29,12 @@ __all__ = [
     "train_val_split",
 ]
 
-Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
 
 def scale_images(images: np.ndarray) -> np.ndarray:
     """Turn ``uint8`` pixels 0..255 into ``float32`` values in ``[0, 1]``, same shape.
 
     Raises ``TypeError`` for a non-``uint8`` array (scaling twice is a classic bug).
-    Used in: Part 3, The data.
+    Used in: Part 3, The data (through :func:`prepare_images`).
     """
     images = np.asarray(images)
     if images.dtype != np.uint8:
@@ -46,7 +49,7 @@ def add_channel_axis(images: np.ndarray) -> np.ndarray:
     """Add a trailing channel axis: ``(n, h, w)`` becomes ``(n, h, w, 1)``.
 
     An array that already has one channel, ``(n, h, w, 1)``, is returned unchanged.
-    Used in: Part 3, The data.
+    Used in: Part 3, The data (through :func:`prepare_images`).
     """
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
@@ -61,7 +64,7 @@ def add_channel_axis(images: np.ndarray) -> np.ndarray:
 def prepare_images(images: np.ndarray) -> np.ndarray:
     """Scale ``uint8`` images to ``float32`` in ``[0, 1]`` and add the channel axis.
 
-    Used in: Part 3, every chapter; Part 1 and Part 4 reuse it.
+    Used in: Part 3, The data; Part 4, Vision in a product.
     """
     return add_channel_axis(scale_images(images))
 
@@ -72,7 +75,8 @@ def load_prepared(name: str = "mnist", **load_kwargs: Any) -> Arrays:
     Returns ``(x_train, y_train), (x_test, y_test)`` with ``float32`` images of shape
     ``(n, 28, 28, 1)`` in ``[0, 1]`` and ``uint8`` labels. ``name`` is ``"mnist"`` or
     ``"fashion-mnist"``; ``load_kwargs`` go to :func:`companion.data.load_dataset`.
-    Used in: Part 3, every chapter after The data.
+    Used in: Part 1, Pretraining and fine-tuning; Part 3, A baseline CNN; Making it better;
+    Looking inside; From model to product.
     """
     from . import data
 
@@ -100,7 +104,8 @@ def train_val_split(
     """Split off a stratified validation set: ``(x_train, y_train), (x_val, y_val)``.
 
     Every class keeps its share in both parts. The test set stays untouched for the
-    final measurement. Used in: Part 3, Making it better.
+    final measurement. Used in: Part 3, A baseline CNN; Making it better; Part 4, Vision in
+    a product.
     """
     from sklearn.model_selection import train_test_split
 
@@ -126,7 +131,8 @@ def labelled_subset(
 
     ``count`` must be a multiple-friendly number at least the number of classes; any
     remainder after an equal share per class is drawn from the remaining examples.
-    The result is shuffled. Used in: Part 3, From model to product (few labels).
+    The result is shuffled. Used in: Part 3, From model to product (through
+    :func:`companion.transfer.compare_label_budgets`).
     """
     x, y = _check_pair(x, y)
     classes = np.unique(y)
@@ -160,7 +166,7 @@ def make_dataset(
     seed: int = 0,
     cache: bool = True,
     prefetch: bool = True,
-) -> Any:
+) -> tf.data.Dataset:
     """A ``tf.data.Dataset`` of ``(x, y)`` batches (or ``x`` batches when ``y`` is None).
 
     The order is: cache the examples in memory, shuffle them with a fixed seed

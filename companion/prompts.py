@@ -30,7 +30,7 @@ def template_fields(template: str) -> tuple[str, ...]:
 
     Raises TypeError if ``template`` is not a string and ValueError for unnamed
     (``{}``), numbered (``{0}``) or attribute (``{a.b}``) fields, or unbalanced braces.
-    Used in: Part 1, From prompt to product.
+    Used in: Part 1, From prompt to product (through :class:`PromptTemplate`).
     """
     if not isinstance(template, str):
         raise TypeError(f"template must be a str, got {type(template).__name__}.")

@@ -16,11 +16,17 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+if TYPE_CHECKING:
+    import keras
+    import tensorflow as tf
+    from numpy.typing import ArrayLike
+
 __all__ = [
+    "ExportedModel",
     "InputError",
     "Prediction",
     "export_for_server",
@@ -30,6 +36,12 @@ __all__ = [
     "save",
     "validate_images",
 ]
+
+
+class ExportedModel(Protocol):
+    """What :func:`load_exported` returns: a SavedModel with a ``serve`` endpoint."""
+
+    def serve(self, batch: tf.Tensor | np.ndarray) -> tf.Tensor: ...
 
 
 class InputError(ValueError):
@@ -49,7 +61,7 @@ class Prediction:
     probabilities: np.ndarray
 
 
-def validate_images(images: Any, image_shape: Sequence[int] = (28, 28, 1)) -> np.ndarray:
+def validate_images(images: ArrayLike, image_shape: Sequence[int] = (28, 28, 1)) -> np.ndarray:
     """Return ``images`` as a ``float32`` batch of shape ``(n, *image_shape)``, or raise.
 
     Accepted: one image ``(h, w)`` or ``(h, w, 1)``, or a batch ``(n, h, w)`` or
@@ -99,8 +111,8 @@ def validate_images(images: Any, image_shape: Sequence[int] = (28, 28, 1)) -> np
 
 
 def predict(
-    model: Any,
-    images: Any,
+    model: keras.Model,
+    images: ArrayLike,
     class_names: Sequence[str] | None = None,
     *,
     batch_size: int = 256,
@@ -109,7 +121,7 @@ def predict(
 
     Works for one image or a batch; the result always holds one entry per image.
     Raises :class:`InputError` on bad input, before the model is called.
-    Used in: Part 3, From model to product; Part 4 reuses it.
+    Used in: Part 3, From model to product.
     """
     image_shape = tuple(int(s) for s in model.inputs[0].shape[1:])
     batch = validate_images(images, image_shape)
@@ -124,7 +136,7 @@ def predict(
     )
 
 
-def save(model: Any, path: str | os.PathLike[str]) -> Path:
+def save(model: keras.Model, path: str | os.PathLike[str]) -> Path:
     """Save the whole model (architecture, weights, optimizer) to a ``.keras`` file.
 
     Used in: Part 3, From model to product.
@@ -137,7 +149,7 @@ def save(model: Any, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def load(path: str | os.PathLike[str], *, compile: bool = False) -> Any:
+def load(path: str | os.PathLike[str], *, compile: bool = False) -> keras.Model:
     """Load a model saved by :func:`save` (uncompiled by default: ready to predict).
 
     Used in: Part 3, From model to product.
@@ -150,7 +162,7 @@ def load(path: str | os.PathLike[str], *, compile: bool = False) -> Any:
     return keras.models.load_model(path, compile=compile)
 
 
-def export_for_server(model: Any, directory: str | os.PathLike[str]) -> Path:
+def export_for_server(model: keras.Model, directory: str | os.PathLike[str]) -> Path:
     """Write a TensorFlow SavedModel with a ``serve`` endpoint into ``directory``.
 
     The endpoint takes a ``float32`` batch ``(n, *image_shape)`` and returns the
@@ -163,7 +175,7 @@ def export_for_server(model: Any, directory: str | os.PathLike[str]) -> Path:
     return directory
 
 
-def load_exported(directory: str | os.PathLike[str]) -> Any:
+def load_exported(directory: str | os.PathLike[str]) -> ExportedModel:
     """Load a SavedModel written by :func:`export_for_server`; call ``.serve(batch)`` on it.
 
     Only TensorFlow is needed to load and call it, not Keras nor this package. Keep

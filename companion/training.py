@@ -17,9 +17,16 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import keras
+    import tensorflow as tf
+
+    # What train() accepts as data: arrays (batched and shuffled here) or a ready dataset.
+    TrainingData = tuple[np.ndarray, np.ndarray] | tf.data.Dataset
 
 __all__ = ["SCHEDULES", "best_epoch", "compile_model", "learning_rate_schedule", "train"]
 
@@ -33,7 +40,7 @@ def learning_rate_schedule(
     *,
     warmup_steps: int = 0,
     final_fraction: float = 0.0,
-) -> Any:
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
     """A learning rate (float) or a ``keras.optimizers.schedules.LearningRateSchedule``.
 
     ``"constant"``: ``learning_rate`` throughout. ``"cosine"``: from ``learning_rate``
@@ -70,13 +77,13 @@ def learning_rate_schedule(
 
 
 def compile_model(
-    model: Any,
+    model: keras.Model,
     *,
-    learning_rate: Any = 1e-3,
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3,
     optimizer: str = "adam",
     weight_decay: float = 0.0,
     jit_compile: bool | str = "auto",
-) -> Any:
+) -> keras.Model:
     """Compile a softmax classifier for integer labels; return the model.
 
     ``optimizer`` is ``"adam"`` or ``"adamw"`` (with ``weight_decay``); ``learning_rate``
@@ -106,7 +113,7 @@ class _EpochTimer:
     """Collects the wall time of every epoch (a Keras callback built lazily)."""
 
     @staticmethod
-    def make() -> Any:
+    def make() -> keras.callbacks.Callback:
         import keras
 
         class EpochTimer(keras.callbacks.Callback):
@@ -149,10 +156,104 @@ def _steps_per_epoch(dataset: Any) -> int:
     return steps
 
 
+def _check_epochs(epochs: int, warmup_epochs: float) -> None:
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}.")
+    if warmup_epochs < 0 or warmup_epochs >= epochs:
+        raise ValueError(f"warmup_epochs must be in [0, epochs={epochs}), got {warmup_epochs}.")
+
+
+def _compile_for_run(
+    model: keras.Model,
+    train_ds: Any,
+    *,
+    epochs: int,
+    learning_rate: float,
+    schedule: str,
+    warmup_epochs: float,
+    optimizer: str,
+    weight_decay: float,
+) -> None:
+    """Compile ``model`` with a schedule sized to this run (steps per epoch × epochs)."""
+    steps = _steps_per_epoch(train_ds)
+    rate = learning_rate_schedule(
+        schedule,
+        learning_rate,
+        total_steps=steps * epochs,
+        warmup_steps=math.floor(warmup_epochs * steps),
+    )
+    compile_model(model, learning_rate=rate, optimizer=optimizer, weight_decay=weight_decay)
+
+
+def _checkpoint_file(checkpoint_path: str | os.PathLike[str] | None) -> Path | None:
+    if checkpoint_path is None:
+        return None
+    path = Path(checkpoint_path)
+    if not path.name.endswith((".weights.h5", ".keras")):
+        raise ValueError(
+            f"checkpoint_path must end with '.weights.h5' or '.keras', got {path.name!r}."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _standard_callbacks(
+    monitor: str,
+    *,
+    early_stopping_patience: int | None,
+    checkpoint: Path | None,
+    backup_dir: str | os.PathLike[str] | None,
+    csv_log: str | os.PathLike[str] | None,
+) -> list[keras.callbacks.Callback]:
+    """Early stopping, best checkpoint, backup-and-restore and CSV log, as requested."""
+    import keras
+
+    mode = "max" if monitor.endswith("accuracy") else "min"
+    chosen: list[keras.callbacks.Callback] = []
+    if early_stopping_patience is not None:
+        chosen.append(
+            keras.callbacks.EarlyStopping(
+                monitor=monitor,
+                mode=mode,
+                patience=early_stopping_patience,
+                restore_best_weights=True,
+            )
+        )
+    if checkpoint is not None:
+        chosen.append(
+            keras.callbacks.ModelCheckpoint(
+                str(checkpoint),
+                monitor=monitor,
+                mode=mode,
+                save_best_only=True,
+                save_weights_only=checkpoint.name.endswith(".weights.h5"),
+            )
+        )
+    if backup_dir is not None:
+        chosen.append(keras.callbacks.BackupAndRestore(str(backup_dir)))
+    if csv_log is not None:
+        Path(csv_log).parent.mkdir(parents=True, exist_ok=True)
+        chosen.append(keras.callbacks.CSVLogger(str(csv_log), append=backup_dir is not None))
+    return chosen
+
+
+def _restore_best(model: keras.Model, checkpoint: Path) -> None:
+    """Load the best epoch's weights, saved by the checkpoint callback, into ``model``."""
+    import keras
+
+    if not checkpoint.exists():
+        return
+    if checkpoint.name.endswith(".weights.h5"):
+        model.load_weights(str(checkpoint))
+    else:
+        best = keras.models.load_model(str(checkpoint), compile=False)
+        model.set_weights(best.get_weights())
+
+
 def train(
-    model: Any,
-    train_data: Any,
-    validation_data: Any = None,
+    model: keras.Model,
+    train_data: TrainingData,
+    validation_data: TrainingData | None = None,
     *,
     epochs: int = 5,
     batch_size: int = 64,
@@ -166,12 +267,12 @@ def train(
     checkpoint_path: str | os.PathLike[str] | None = None,
     backup_dir: str | os.PathLike[str] | None = None,
     csv_log: str | os.PathLike[str] | None = None,
-    compile: bool = True,
+    compile_first: bool = True,
     seed: int = 0,
     verbose: int = 0,
-    callbacks: list[Any] | None = None,
-) -> Any:
-    """Compile (unless ``compile=False``) and fit ``model``; return the Keras ``History``.
+    callbacks: list[keras.callbacks.Callback] | None = None,
+) -> keras.callbacks.History:
+    """Compile (unless ``compile_first=False``) and fit ``model``; return the Keras ``History``.
 
     ``train_data`` and ``validation_data`` are ``(x, y)`` arrays (batched and shuffled
     with ``seed`` here) or ready ``tf.data.Dataset``s. ``schedule`` is one of
@@ -183,93 +284,60 @@ def train(
     best epoch, whose weights are restored at the end (early stopping alone also
     restores the best weights); ``backup_dir`` enables ``BackupAndRestore``: if the
     run is interrupted, calling ``train`` again with the same folder resumes from the
-    last finished epoch; ``csv_log`` writes one row per epoch.
+    last finished epoch; ``csv_log`` writes one row per epoch. ``callbacks`` run after
+    these (so they see the backup already saved).
 
     The returned History also has ``history.history["epoch_seconds"]`` and
     ``history.train_seconds`` (wall time of ``fit``).
-    Used in: Part 3, A baseline CNN and Making it better; Part 1 and Part 4 reuse it.
+    Used in: Part 1, Pretraining and fine-tuning; Part 3, A baseline CNN; Making it better;
+    Looking inside; From model to product; Part 4, Vision in a product.
     """
-    import keras
-
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}.")
-    if warmup_epochs < 0 or warmup_epochs >= epochs:
-        raise ValueError(f"warmup_epochs must be in [0, epochs={epochs}), got {warmup_epochs}.")
+    _check_epochs(epochs, warmup_epochs)
     train_ds = _as_dataset(train_data, batch_size, True, seed, "train_data")
     val_ds = (
         None
         if validation_data is None
         else _as_dataset(validation_data, batch_size, False, seed, "validation_data")
     )
-    if compile:
-        steps = _steps_per_epoch(train_ds)
-        rate = learning_rate_schedule(
-            schedule,
-            learning_rate,
-            total_steps=steps * epochs,
-            warmup_steps=math.floor(warmup_epochs * steps),
+    if compile_first:
+        _compile_for_run(
+            model,
+            train_ds,
+            epochs=epochs,
+            learning_rate=learning_rate,
+            schedule=schedule,
+            warmup_epochs=warmup_epochs,
+            optimizer=optimizer,
+            weight_decay=weight_decay,
         )
-        compile_model(model, learning_rate=rate, optimizer=optimizer, weight_decay=weight_decay)
     elif schedule != "constant":
-        raise ValueError("schedule needs compile=True; compile the model yourself otherwise.")
-
-    monitor = monitor or ("val_accuracy" if val_ds is not None else "loss")
-    mode = "max" if monitor.endswith("accuracy") else "min"
+        raise ValueError("schedule needs compile_first=True; compile the model yourself otherwise.")
+    checkpoint = _checkpoint_file(checkpoint_path)
     timer = _EpochTimer.make()
-    extra: list[Any] = [timer]
-    if early_stopping_patience is not None:
-        extra.append(
-            keras.callbacks.EarlyStopping(
-                monitor=monitor,
-                mode=mode,
-                patience=early_stopping_patience,
-                restore_best_weights=True,
-            )
-        )
-    if checkpoint_path is not None:
-        checkpoint_path = Path(checkpoint_path)
-        if not checkpoint_path.name.endswith((".weights.h5", ".keras")):
-            raise ValueError(
-                f"checkpoint_path must end with '.weights.h5' or '.keras', got {checkpoint_path.name!r}."
-            )
-        checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
-        extra.append(
-            keras.callbacks.ModelCheckpoint(
-                str(checkpoint_path),
-                monitor=monitor,
-                mode=mode,
-                save_best_only=True,
-                save_weights_only=checkpoint_path.name.endswith(".weights.h5"),
-            )
-        )
-    if backup_dir is not None:
-        extra.append(keras.callbacks.BackupAndRestore(str(backup_dir)))
-    if csv_log is not None:
-        Path(csv_log).parent.mkdir(parents=True, exist_ok=True)
-        extra.append(keras.callbacks.CSVLogger(str(csv_log), append=backup_dir is not None))
-    extra.extend(callbacks or [])  # after the standard ones: they see the backup already saved
-
+    standard = _standard_callbacks(
+        monitor or ("val_accuracy" if val_ds is not None else "loss"),
+        early_stopping_patience=early_stopping_patience,
+        checkpoint=checkpoint,
+        backup_dir=backup_dir,
+        csv_log=csv_log,
+    )
     start = time.perf_counter()
     history = model.fit(
         train_ds,
         validation_data=val_ds,
         epochs=epochs,
-        callbacks=extra,
+        callbacks=[timer, *standard, *(callbacks or [])],
         verbose=verbose,
         shuffle=False,  # the dataset is already shuffled with `seed`
     )
     history.train_seconds = time.perf_counter() - start
     history.history["epoch_seconds"] = list(timer.seconds)
-    if checkpoint_path is not None and checkpoint_path.exists():
-        if checkpoint_path.name.endswith(".weights.h5"):
-            model.load_weights(str(checkpoint_path))
-        else:
-            best = keras.models.load_model(str(checkpoint_path), compile=False)
-            model.set_weights(best.get_weights())
+    if checkpoint is not None:
+        _restore_best(model, checkpoint)
     return history
 
 
-def best_epoch(history: Any, monitor: str = "val_accuracy") -> int:
+def best_epoch(history: keras.callbacks.History, monitor: str = "val_accuracy") -> int:
     """The 0-based epoch with the best ``monitor`` value in a History (max for accuracy).
 
     Used in: Part 3, Making it better.

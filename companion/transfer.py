@@ -12,11 +12,17 @@ Defined in Part 3, "From model to product"; Part 1 reuses the comparison.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import keras
+    import pandas as pd
 
 __all__ = [
     "METHODS",
@@ -28,12 +34,12 @@ __all__ = [
 METHODS = ("from scratch", "frozen base", "fine-tuned base")
 
 
-def extract_base(model: Any, *, name: str = "conv_base") -> Any:
+def extract_base(model: keras.Model, *, name: str = "conv_base") -> keras.Model:
     """A ``keras.Model`` from ``model``'s input to its ``Flatten`` output (shared weights).
 
     The returned base shares its layers with ``model``; :func:`build_transfer_model`
     copies it before training, so the original stays untouched.
-    Used in: Part 3, From model to product.
+    Used in: Part 3, From model to product (through :func:`compare_label_budgets`).
     """
     import keras
 
@@ -46,7 +52,7 @@ def extract_base(model: Any, *, name: str = "conv_base") -> Any:
 
 
 def build_transfer_model(
-    base: Any,
+    base: keras.Model,
     num_classes: int,
     *,
     dense_units: int = 64,
@@ -54,13 +60,13 @@ def build_transfer_model(
     freeze: bool = True,
     copy: bool = True,
     name: str = "transfer",
-) -> Any:
+) -> keras.Model:
     """A new classifier: (a copy of) ``base``, then Dense ``dense_units`` and a softmax.
 
     ``freeze=True`` keeps the base's weights fixed (only the head learns; batch
     normalization runs in inference mode); ``copy=True`` clones the base with its
     trained weights so that several runs start from the same point.
-    Used in: Part 3, From model to product.
+    Used in: Part 3, From model to product (through :func:`compare_label_budgets`).
     """
     import keras
     from keras import layers
@@ -85,20 +91,95 @@ def build_transfer_model(
     return keras.Model(inputs, outputs, name=name)
 
 
-def _accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
+def _accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
     probabilities = model.predict(x, batch_size=1024, verbose=0)
     return float(np.mean(probabilities.argmax(axis=1) == np.asarray(y)))
 
 
+_COLUMNS = ["labels", "method", "seed", "test_accuracy", "train_seconds"]
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """How each model of the comparison is trained (the arguments of compare_label_budgets)."""
+
+    epochs: int
+    fine_tune_epochs: int
+    fine_tune_factor: float
+    batch_size: int
+    learning_rate: float
+    verbose: int
+
+
+def _checked_label_counts(methods: Sequence[str], label_counts: Sequence[int]) -> list[int]:
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise ValueError(f"methods must be a non-empty subset of {METHODS}, got {list(methods)}.")
+    if "fine-tuned base" in methods and "frozen base" not in methods:
+        raise ValueError("'fine-tuned base' continues the 'frozen base' run; include both.")
+    counts = [int(c) for c in label_counts]
+    if not counts or min(counts) < 1:
+        raise ValueError(f"label_counts must be positive ints, got {list(label_counts)}.")
+    return counts
+
+
+def _runs_on_subset(
+    subset: tuple[np.ndarray, np.ndarray],
+    seed: int,
+    *,
+    methods: Sequence[str],
+    build_scratch: Callable[[], keras.Model],
+    base: keras.Model,
+    num_classes: int,
+    budget: _Budget,
+) -> Iterator[tuple[str, keras.Model, float]]:
+    """Train each method on one labelled subset; yield ``(method, model, seconds)``.
+
+    A generator on purpose: the caller measures the frozen model before it is
+    fine-tuned further in place.
+    """
+    import keras
+
+    from .training import train
+
+    def fit(model: keras.Model, epochs: int, learning_rate: float) -> float:
+        history = train(
+            model,
+            subset,
+            epochs=epochs,
+            learning_rate=learning_rate,
+            batch_size=budget.batch_size,
+            seed=seed,
+            verbose=budget.verbose,
+        )
+        return history.train_seconds
+
+    if "from scratch" in methods:
+        keras.utils.set_random_seed(seed)
+        model = build_scratch()
+        yield "from scratch", model, fit(model, budget.epochs, budget.learning_rate)
+    if "frozen base" in methods:
+        keras.utils.set_random_seed(seed)
+        model = build_transfer_model(base, num_classes, freeze=True)
+        frozen_seconds = fit(model, budget.epochs, budget.learning_rate)
+        yield "frozen base", model, frozen_seconds
+        if "fine-tuned base" in methods:
+            start = time.perf_counter()
+            for layer in model.layers:
+                layer.trainable = True
+            fit(model, budget.fine_tune_epochs, budget.learning_rate * budget.fine_tune_factor)
+            yield "fine-tuned base", model, frozen_seconds + time.perf_counter() - start
+
+
 def compare_label_budgets(
-    pretrained: Any,
+    pretrained: keras.Model,
     x_train: np.ndarray,
     y_train: np.ndarray,
     x_test: np.ndarray,
     y_test: np.ndarray,
     *,
     label_counts: Sequence[int] = (100, 300, 600, 1000),
-    build_scratch: Callable[[], Any] | None = None,
+    build_scratch: Callable[[], keras.Model] | None = None,
     methods: Sequence[str] = METHODS,
     epochs: int = 20,
     fine_tune_epochs: int = 10,
@@ -107,7 +188,7 @@ def compare_label_budgets(
     learning_rate: float = 1e-3,
     seeds: Sequence[int] = (0,),
     verbose: int = 0,
-) -> Any:
+) -> pd.DataFrame:
     """Accuracy against the number of labels: from scratch versus a transferred base.
 
     For each count in ``label_counts`` and each seed, a balanced labelled subset of
@@ -124,73 +205,33 @@ def compare_label_budgets(
     ``test_accuracy`` and ``train_seconds``, one row per trained model.
     Used in: Part 3, From model to product; Part 1 reuses it.
     """
-    import keras
     import pandas as pd
 
     from .models import build_baseline
     from .pipeline import labelled_subset
-    from .training import train
 
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown or not methods:
-        raise ValueError(f"methods must be a non-empty subset of {METHODS}, got {list(methods)}.")
-    if "fine-tuned base" in methods and "frozen base" not in methods:
-        raise ValueError("'fine-tuned base' continues the 'frozen base' run; include both.")
-    counts = [int(c) for c in label_counts]
-    if not counts or min(counts) < 1:
-        raise ValueError(f"label_counts must be positive ints, got {list(label_counts)}.")
+    counts = _checked_label_counts(methods, label_counts)
     num_classes = int(np.max(y_train)) + 1
     if build_scratch is None:
-
-        def build_scratch() -> Any:
-            return build_baseline(tuple(x_train.shape[1:]), num_classes)
-
+        build_scratch = functools.partial(build_baseline, tuple(x_train.shape[1:]), num_classes)
     base = extract_base(pretrained)
-    rows: list[dict[str, Any]] = []
-
-    def record(count: int, method: str, seed: int, model: Any, seconds: float) -> None:
-        rows.append(
-            {
-                "labels": count,
-                "method": method,
-                "seed": seed,
-                "test_accuracy": _accuracy(model, x_test, y_test),
-                "train_seconds": seconds,
-            }
-        )
-
+    budget = _Budget(epochs, fine_tune_epochs, fine_tune_factor, batch_size, learning_rate, verbose)
+    rows = []
     for count in counts:
         for seed in seeds:
-            x_few, y_few = labelled_subset(x_train, y_train, count, seed=seed)
-            common = {"batch_size": batch_size, "seed": seed, "verbose": verbose}
-            if "from scratch" in methods:
-                keras.utils.set_random_seed(seed)
-                model = build_scratch()
-                history = train(
-                    model, (x_few, y_few), epochs=epochs, learning_rate=learning_rate, **common
-                )
-                record(count, "from scratch", seed, model, history.train_seconds)
-            if "frozen base" in methods:
-                keras.utils.set_random_seed(seed)
-                model = build_transfer_model(base, num_classes, freeze=True)
-                history = train(
-                    model, (x_few, y_few), epochs=epochs, learning_rate=learning_rate, **common
-                )
-                frozen_seconds = history.train_seconds
-                record(count, "frozen base", seed, model, frozen_seconds)
-                if "fine-tuned base" in methods:
-                    start = time.perf_counter()
-                    for layer in model.layers:
-                        layer.trainable = True
-                    train(
-                        model,
-                        (x_few, y_few),
-                        epochs=fine_tune_epochs,
-                        learning_rate=learning_rate * fine_tune_factor,
-                        **common,
-                    )
-                    seconds = frozen_seconds + time.perf_counter() - start
-                    record(count, "fine-tuned base", seed, model, seconds)
-    return pd.DataFrame(
-        rows, columns=["labels", "method", "seed", "test_accuracy", "train_seconds"]
-    )
+            subset = labelled_subset(x_train, y_train, count, seed=seed)
+            runs = _runs_on_subset(
+                subset,
+                seed,
+                methods=methods,
+                build_scratch=build_scratch,
+                base=base,
+                num_classes=num_classes,
+                budget=budget,
+            )
+            # Each model is measured as soon as it is yielded, before the next run changes it.
+            rows += [
+                (count, method, seed, _accuracy(model, x_test, y_test), seconds)
+                for method, model, seconds in runs
+            ]
+    return pd.DataFrame(rows, columns=_COLUMNS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -60,6 +61,20 @@ def test_companion_declares_every_package_it_imports() -> None:
     )
 
 
+def test_companion_declares_every_data_file_it_ships() -> None:
+    """A file in companion/ that is not Python (the benchmark results, py.typed) is package data."""
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    patterns = tool["setuptools"]["package-data"]["companion"]
+    data = [
+        path.relative_to(COMPANION)
+        for path in COMPANION.rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    ]
+    assert data, "companion ships no data files? (expected at least py.typed and results/)"
+    undeclared = [str(p) for p in data if not any(p.match(pattern) for pattern in patterns)]
+    assert not undeclared, f"add these to [tool.setuptools.package-data] companion: {undeclared}"
+
+
 def test_chapters_import_only_companion() -> None:
     pattern = re.compile(r"^\s*(?:from|import)\s+(authoring|benchmarks|tests)\b", re.MULTILINE)
     offenders = [
@@ -73,6 +88,8 @@ def test_chapters_import_only_companion() -> None:
 @pytest.mark.slow
 def test_companion_installs_alone_and_imports_every_module(tmp_path: Path) -> None:
     """What the Colab cell does: install companion alone, then import every module it ships."""
+    # Without PYTHONPATH (set in a worktree): only what pip installed may be importable.
+    clean_env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -90,10 +107,17 @@ def test_companion_installs_alone_and_imports_every_module(tmp_path: Path) -> No
         "for name in modules: importlib.import_module(name)\n"
         f"leaked = [m for m in {sorted(AUTHORING_ONLY)!r} if importlib.util.find_spec(m)]\n"
         "assert not leaked, f'installing companion pulled in authoring packages: {leaked}'\n"
+        "from companion import recipes\n"
+        "assert recipes.load_results('cnn')['runs'], 'the benchmark results were not shipped'\n"
         "print(len(modules))\n"
     )
     result = subprocess.run(
-        [str(python), "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=600
+        [str(python), "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+        env=clean_env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert int(result.stdout.strip()) == len(modules)

@@ -62,30 +62,3 @@ def test_measure_speed_reports_each_batch_size():
     assert (table["images_per_second"] > 0).all() and (table["p90_ms"] >= 0).all()
     with pytest.raises(ValueError, match="batch_sizes"):
         evaluation.measure_speed(lambda b: b, np.zeros((4, 3)), batch_sizes=(8,))
-
-
-def test_load_benchmark_finds_results_in_a_parent_folder(tmp_path):
-    results = tmp_path / "benchmarks" / "results"
-    results.mkdir(parents=True)
-    (results / "demo.json").write_text('{"runs": [1, 2]}')
-    nested = tmp_path / "book" / "cnn"
-    nested.mkdir(parents=True)
-    assert evaluation.load_benchmark("demo", start=nested) == {"runs": [1, 2]}
-
-
-def test_load_benchmark_explains_a_missing_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(evaluation, "_results_from_install", lambda file_name: None)
-    with pytest.raises(FileNotFoundError, match="benchmarks/results/absent.json"):
-        evaluation.load_benchmark("absent", start=tmp_path)
-
-
-def test_results_url_comes_from_the_git_install(monkeypatch):
-    from importlib import metadata
-
-    class Fake:
-        def read_text(self, name):
-            return '{"url": "https://github.com/owner/repo.git", "vcs_info": {"commit_id": "abc"}}'
-
-    monkeypatch.setattr(metadata, "distribution", lambda name: Fake())
-    url = evaluation._results_from_install("cnn.json")
-    assert url == "https://raw.githubusercontent.com/owner/repo/abc/benchmarks/results/cnn.json"

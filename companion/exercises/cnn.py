@@ -514,7 +514,7 @@ register(
         "dtype.kind 'f', are all values finite, are they within [0, 1].",
         solution="def input_problem(images):\n"
         "    if not isinstance(images, np.ndarray):\n"
-        "        return 'expected a NumPy array'\n"
+        "        return f'expected a NumPy array, got {type(images).__name__}'\n"
         "    if images.ndim != 4 or images.shape[1:] != (28, 28, 1) or len(images) == 0:\n"
         "        return f'expected shape (n, 28, 28, 1), got {images.shape}'\n"
         "    if images.dtype.kind != 'f':\n"
@@ -522,7 +522,7 @@ register(
         "    if not np.isfinite(images).all():\n"
         "        return 'NaN or infinite values'\n"
         "    if images.min() < 0 or images.max() > 1:\n"
-        "        return 'values must be in [0, 1]'\n"
+        "        return f'values must be in [0, 1], got {images.min()} to {images.max()}'\n"
         "    return None",
         cases=_input_problem_cases,
     ),

@@ -66,8 +66,9 @@ register(
         minutes=5,
         hint="Mixed-precision Adam: 2 + 2 bytes for 16-bit weights and gradients, 12 bytes for the float32 master weights and two moments. Round the GPU count up.",
         solution=(
-            "import math\n"
-            "gigabytes = 13e9 * 16 / 1e9\n"
+            "import math\n\n"
+            "from companion import compute\n\n"
+            "gigabytes = compute.mixed_precision_training_bytes(13e9) / 1e9\n"
             "answer = (gigabytes, math.ceil(gigabytes / 80))"
         ),
         cases=_finetune_cases,
@@ -151,7 +152,10 @@ register(
         difficulty="easy",
         minutes=5,
         hint="GPU-hours = 6·N·D / (peak · MFU) / 3600, with the V100's 125e12 FLOP/s.",
-        solution="answer = 6 * 175e9 * 300e9 / (125e12 * 0.213) / 3600",
+        solution="from companion import compute\n\n"
+        "answer = compute.gpu_hours(\n"
+        "    compute.training_flops(175e9, 300e9), compute.V100_SXM2.peak_flops_per_s, 0.213\n"
+        ")",
         cases=_gpt3_cases,
         answer="value",
     ),
@@ -314,7 +318,8 @@ register(
         difficulty="easy",
         minutes=5,
         hint="Both runs cost 6·N FLOPs per token seen; count the fine-tuning tokens over all epochs.",
-        solution="answer = (6 * 7e9 * 2e12) / (6 * 7e9 * 3 * 50_000 * 1_000)",
+        solution="from companion import compute\n\n"
+        "answer = compute.training_flops(7e9, 2e12) / compute.training_flops(7e9, 3 * 50_000 * 1_000)",
         cases=_ratio_cases,
         answer="value",
     ),

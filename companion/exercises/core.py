@@ -308,7 +308,80 @@ def _show_call(case: Case) -> str:
     return "(" + ", ".join(pieces) + ")"
 
 
-def evaluate(exercise_id: str, answer: Any) -> CheckResult:
+def _unusable_answer(exercise: Exercise, answer: object) -> str | None:
+    """Why ``answer`` cannot be checked at all (unfilled, None, the wrong kind), or None."""
+    if answer is Ellipsis:
+        return "Replace the `...` with your answer, then run the cell again."
+    if answer is None:
+        return (
+            "Your answer is None. Replace the `...` with your answer; if it is the result of a "
+            "function, check that the function has a `return`."
+        )
+    if exercise.answer == "function" and not callable(answer):
+        return (
+            f"Expected a function, got a {type(answer).__name__}. "
+            "Pass the function itself, without calling it."
+        )
+    if exercise.answer == "value" and callable(answer) and not isinstance(answer, type):
+        return (
+            f"Expected a value, got the function {getattr(answer, '__name__', '')!s}. "
+            "Pass what it returns: call it first."
+        )
+    return None
+
+
+class _AnswerFailed(Exception):
+    """The reader's function raised or ran too long on a case; ``args[0]`` says which."""
+
+
+def _answer_on(exercise: Exercise, answer: object, case: Case, where: str) -> object:
+    """What the answer gives on ``case``: the value itself, or the function's result."""
+    if exercise.answer == "value":
+        return answer
+    assert callable(answer)
+    try:
+        return _call_with_time_limit(answer, case, exercise.time_limit_s)
+    except _TimeLimitExceeded:
+        raise _AnswerFailed(
+            f"Not yet. {where}\n  your code ran longer than "
+            f"{exercise.time_limit_s:g} s (an endless loop?)."
+        ) from None
+    except (Exception, SystemExit) as error:
+        last = traceback.format_exception_only(type(error), error)[-1].strip()
+        raise _AnswerFailed(
+            f"Not yet. {where}\n  your code raised {last}\n  Stuck? hint('{exercise.id}')"
+        ) from None
+
+
+def _compare_case(case: Case, got: object) -> tuple[bool, str]:
+    if case.compare is None:
+        return _default_compare(got, case.expected)
+    try:
+        return bool(case.compare(got, case.expected)), "values differ"
+    except Exception as error:  # a wrong type makes the comparison itself fail
+        return False, f"could not compare: {type(error).__name__}: {error}"
+
+
+def _first_failure(exercise: Exercise, answer: object, cases: Sequence[Case]) -> str | None:
+    """The message for the first case the answer fails, or None when all pass."""
+    for number, case in enumerate(cases, start=1):
+        where = f"case {number} of {len(cases)}: {case.description}"
+        if exercise.answer == "function":
+            where += f"\n  input:    {_show_call(case)}"
+        try:
+            got = _answer_on(exercise, answer, case, where)
+        except _AnswerFailed as failure:
+            return str(failure)
+        ok, why = _compare_case(case, got)
+        if not ok:
+            return (
+                f"Not yet. {where}\n  expected: {_show(case.expected)}\n"
+                f"  got:      {_show(got)}\n  ({why}) Stuck? hint('{exercise.id}')"
+            )
+    return None
+
+
+def evaluate(exercise_id: str, answer: object) -> CheckResult:
     """Check ``answer`` against the hidden cases and return the verdict (no printing).
 
     Never raises because of the answer: exceptions in the reader's code, wrong types
@@ -319,37 +392,15 @@ def evaluate(exercise_id: str, answer: Any) -> CheckResult:
         exercise = get(exercise_id)
     except KeyError as error:
         return CheckResult(str(exercise_id), False, str(error.args[0]))
-    if not exercise.auto_checked:
+    if exercise.cases is None:
         return CheckResult(
             exercise_id,
             False,
             f"{exercise_id} is not checked automatically: compare with solution('{exercise_id}').",
         )
-    if answer is Ellipsis:
-        return CheckResult(
-            exercise_id, False, "Replace the `...` with your answer, then run the cell again."
-        )
-    if answer is None:
-        return CheckResult(
-            exercise_id,
-            False,
-            "Your answer is None. Replace the `...` with your answer; if it is the result of a "
-            "function, check that the function has a `return`.",
-        )
-    if exercise.answer == "function" and not callable(answer):
-        return CheckResult(
-            exercise_id,
-            False,
-            f"Expected a function, got a {type(answer).__name__}. Pass the function itself, without calling it.",
-        )
-    if exercise.answer == "value" and callable(answer) and not isinstance(answer, type):
-        return CheckResult(
-            exercise_id,
-            False,
-            f"Expected a value, got the function {getattr(answer, '__name__', '')!s}. "
-            "Pass what it returns: call it first.",
-        )
-    assert exercise.cases is not None
+    problem = _unusable_answer(exercise, answer)
+    if problem is not None:
+        return CheckResult(exercise_id, False, problem)
     try:
         cases = list(exercise.cases())
     except Exception as error:  # a bug in the exercise itself, not in the answer
@@ -359,48 +410,13 @@ def evaluate(exercise_id: str, answer: Any) -> CheckResult:
             f"The checker could not prepare the cases of {exercise_id} ({type(error).__name__}: "
             f"{error}). This is a bug in the course, not in your answer; please report it.",
         )
-    for number, case in enumerate(cases, start=1):
-        where = f"case {number} of {len(cases)}: {case.description}"
-        shown_input = ""
-        if exercise.answer == "function":
-            shown_input = f"\n  input:    {_show_call(case)}"
-            try:
-                got = _call_with_time_limit(answer, case, exercise.time_limit_s)
-            except _TimeLimitExceeded:
-                return CheckResult(
-                    exercise_id,
-                    False,
-                    f"Not yet. {where}{shown_input}\n  your code ran longer than "
-                    f"{exercise.time_limit_s:g} s (an endless loop?).",
-                )
-            except (Exception, SystemExit) as error:
-                last = traceback.format_exception_only(type(error), error)[-1].strip()
-                return CheckResult(
-                    exercise_id,
-                    False,
-                    f"Not yet. {where}{shown_input}\n  your code raised {last}\n"
-                    f"  Stuck? hint('{exercise_id}')",
-                )
-        else:
-            got = answer
-        if case.compare is not None:
-            try:
-                ok, why = bool(case.compare(got, case.expected)), "values differ"
-            except Exception as error:  # a wrong type makes the comparison itself fail
-                ok, why = False, f"could not compare: {type(error).__name__}: {error}"
-        else:
-            ok, why = _default_compare(got, case.expected)
-        if not ok:
-            return CheckResult(
-                exercise_id,
-                False,
-                f"Not yet. {where}{shown_input}\n  expected: {_show(case.expected)}\n"
-                f"  got:      {_show(got)}\n  ({why}) Stuck? hint('{exercise_id}')",
-            )
+    failure = _first_failure(exercise, answer, cases)
+    if failure is not None:
+        return CheckResult(exercise_id, False, failure)
     return CheckResult(exercise_id, True, f"Correct: all {len(cases)} cases of {exercise_id} pass.")
 
 
-def check(exercise_id: str, answer: Any) -> None:
+def check(exercise_id: str, answer: object) -> None:
     """Print whether ``answer`` solves exercise ``exercise_id``, naming the first failing case."""
     result = evaluate(exercise_id, answer)
     print(("✓ " if result.passed else "✗ ") + result.message)

@@ -80,7 +80,10 @@ register(
         solution=(
             "def matmul(A, B):\n"
             "    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)\n"
-            "    (m, n), (_, p) = A.shape, B.shape\n"
+            "    m, n = A.shape\n"
+            "    n2, p = B.shape\n"
+            "    if n != n2:\n"
+            '        raise ValueError(f"A is {A.shape} and B is {B.shape}: inner dimensions differ")\n'
             "    C = np.zeros((m, p))\n"
             "    for i in range(m):\n"
             "        for k in range(p):\n"
