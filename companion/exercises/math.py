@@ -706,7 +706,7 @@ register(
         solution=(
             "Each plain ReLU layer with Glorot's variance 1/d halves the mean square of the gradient flowing down, "
             "so the first layer's gradient shrinks by about sqrt(1/2) = 0.71 per added layer. He initialisation "
-            "removes the factor on average at the start; the pre-LN stack's gradient hardly depends on depth."
+            "removes the factor on average at the start; the pre-LN stack's gradient stays of the same order at every depth."
         ),
     ),
 )
