@@ -40,6 +40,8 @@ __all__ = [
     "gradient_check",
     "huber",
     "huber_grad",
+    "layer_norm",
+    "layer_norm_backward",
     "logsumexp",
     "minibatches",
     "mse",
@@ -415,6 +417,81 @@ def dense_backward(X: ArrayLike, W: ArrayLike, dZ: ArrayLike) -> tuple[Array, Ar
             f"dZ must be {(X.shape[0], W.shape[1])}."
         )
     return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+
+
+# ------------------------------------------------------------------ layer normalisation
+def _layer_norm_parameters(
+    x: Array, gamma: ArrayLike | None, beta: ArrayLike | None
+) -> tuple[Array, Array]:
+    """``gamma`` and ``beta`` as ``(d,)`` arrays (defaults 1 and 0) for ``x`` of shape ``(..., d)``."""
+    if x.ndim < 1 or x.shape[-1] < 1:
+        raise ValueError(f"x must have a last axis of features (..., d), got shape {x.shape}.")
+    d = x.shape[-1]
+    gamma = np.ones(d) if gamma is None else _array(gamma, "gamma")
+    beta = np.zeros(d) if beta is None else _array(beta, "beta")
+    for name, value in (("gamma", gamma), ("beta", beta)):
+        if value.shape != (d,):
+            raise ValueError(
+                f"{name} has shape {value.shape} but x has shape {x.shape}: {name} must be ({d},), "
+                "one number per feature (the last axis of x)."
+            )
+    return gamma, beta
+
+
+def _normalise(x: Array, epsilon: float) -> tuple[Array, Array]:
+    if epsilon < 0:
+        raise ValueError(f"epsilon must be non-negative, got {epsilon}.")
+    mean = x.mean(axis=-1, keepdims=True)
+    std = np.sqrt(x.var(axis=-1, keepdims=True) + epsilon)  # population variance, as Keras
+    return (x - mean) / std, std
+
+
+def layer_norm(
+    x: ArrayLike,
+    gamma: ArrayLike | None = None,
+    beta: ArrayLike | None = None,
+    *,
+    epsilon: float = 1e-5,
+) -> Array:
+    """``gamma * (x - mean) / sqrt(var + epsilon) + beta`` over the last axis of ``x``.
+
+    Each row (each example, each token) is normalised on its own, with the mean and the
+    population variance of its ``d`` features; ``gamma`` and ``beta`` (shape ``(d,)``,
+    default 1 and 0) are the learned scale and shift. Keras's ``LayerNormalization``
+    computes the same; its default ``epsilon`` is 1e-3, the tiny GPT's 1e-5.
+    Used in: Part 2, Residual connections and layer normalisation.
+    """
+    x = _array(x, "x")
+    gamma, beta = _layer_norm_parameters(x, gamma, beta)
+    x_hat, _ = _normalise(x, epsilon)
+    return gamma * x_hat + beta
+
+
+def layer_norm_backward(
+    x: ArrayLike,
+    dy: ArrayLike,
+    gamma: ArrayLike | None = None,
+    *,
+    epsilon: float = 1e-5,
+) -> tuple[Array, Array, Array]:
+    """Gradients of :func:`layer_norm` at ``x``, given ``dy = dL/dy`` (same shape as ``x``).
+
+    Returns ``(dx, dgamma, dbeta)``. With ``x_hat`` the normalised input, ``s`` the
+    standard deviation and ``g = dy * gamma``, each row gets
+    ``dx = (g - mean(g) - x_hat * mean(g * x_hat)) / s``; ``dgamma`` and ``dbeta`` sum
+    ``dy * x_hat`` and ``dy`` over every axis but the last.
+    Used in: Part 2, Residual connections and layer normalisation.
+    """
+    x, dy = _array(x, "x"), _array(dy, "dy")
+    _same_shape(x, dy, "x", "dy")
+    gamma, _ = _layer_norm_parameters(x, gamma, None)
+    x_hat, std = _normalise(x, epsilon)
+    g = dy * gamma
+    dx = (
+        g - g.mean(axis=-1, keepdims=True) - x_hat * (g * x_hat).mean(axis=-1, keepdims=True)
+    ) / std
+    rows = tuple(range(x.ndim - 1))
+    return dx, (dy * x_hat).sum(axis=rows), dy.sum(axis=rows)
 
 
 # ------------------------------------------------------------------------------- MLP

@@ -522,3 +522,48 @@ def test_attention_shape_mismatches_name_both_shapes():
         nn.scaled_dot_product_attention(np.ones((2, 3)), np.ones((4, 3)), np.ones((5, 2)))
     with pytest.raises(ValueError, match="no key to attend to"):
         nn.scaled_dot_product_attention(np.ones((2, 3)), np.ones((2, 3)), np.ones((2, 1)), mask=np.array([[True, True], [False, False]]))  # fmt: skip
+
+
+# ---------------------------------------------------------------------- layer normalisation
+@FAST
+@given(batches(min_side=2), st.integers(0, 2**31 - 1), st.sampled_from([1e-5, 1e-3]))
+def test_layer_norm_matches_keras_layer_normalization(x, seed, epsilon):
+    rng = np.random.default_rng(seed)
+    gamma, beta = rng.normal(size=x.shape[-1]), rng.normal(size=x.shape[-1])
+    layer = keras.layers.LayerNormalization(epsilon=epsilon, dtype="float64")
+    layer.build(x.shape)
+    layer.set_weights([gamma, beta])
+    expected = keras.ops.convert_to_numpy(layer(x))
+    np.testing.assert_allclose(nn.layer_norm(x, gamma, beta, epsilon=epsilon), expected, atol=1e-7)
+
+
+def test_layer_norm_rows_have_zero_mean_and_unit_variance_on_any_leading_shape():
+    x = np.random.default_rng(4).normal(3.0, 5.0, size=(2, 3, 16))
+    y = nn.layer_norm(x, epsilon=0.0)
+    np.testing.assert_allclose(y.mean(axis=-1), 0.0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=-1), 1.0, atol=1e-12)
+
+
+@FAST
+@given(st.integers(1, 4), st.integers(2, 6), st.integers(0, 2**31 - 1))
+def test_layer_norm_backward_matches_autodiff(n, d, seed):
+    rng = np.random.default_rng(seed)
+    x, dy = rng.normal(size=(n, 3, d)), rng.normal(size=(n, 3, d))
+    gamma, beta = rng.normal(size=d), rng.normal(size=d)
+    variables = [tf.Variable(a) for a in (x, gamma, beta)]
+    with tf.GradientTape() as tape:
+        mean, var = tf.nn.moments(variables[0], axes=[-1], keepdims=True)
+        y = variables[1] * (variables[0] - mean) / tf.sqrt(var + 1e-5) + variables[2]
+        loss = tf.reduce_sum(y * dy)
+    ours = nn.layer_norm_backward(x, dy, gamma, epsilon=1e-5)
+    for mine, theirs in zip(ours, tape.gradient(loss, variables), strict=True):
+        np.testing.assert_allclose(mine, theirs.numpy(), atol=1e-9)
+
+
+def test_layer_norm_rejects_parameters_of_the_wrong_width():
+    with pytest.raises(ValueError, match=r"gamma has shape \(3,\) but x has shape \(2, 4\)"):
+        nn.layer_norm(np.ones((2, 4)), gamma=np.ones(3))
+    with pytest.raises(ValueError, match=r"x has shape \(2, 4\) but dy has shape \(2, 3\)"):
+        nn.layer_norm_backward(np.ones((2, 4)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="epsilon must be non-negative"):
+        nn.layer_norm(np.ones((2, 4)), epsilon=-1.0)

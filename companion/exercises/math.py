@@ -1,4 +1,4 @@
-"""Exercises of Part 2, Mathematics (ids ``math-1-*`` .. ``math-6-*``).
+"""Exercises of Part 2, Mathematics (ids ``math-1-*`` .. ``math-7-*``).
 
 Expected results come from NumPy, SciPy or :mod:`companion.numpy_nn`, each of which
 is tested against an independent computation in ``tests/test_numpy_nn.py``.
@@ -623,6 +623,94 @@ register(
             "Permuting the rows of X permutes rows and columns of the scores alike; softmax is row-wise and the "
             "weighted sum ignores order, so the output is permuted the same way. Language models add position "
             "information to break this symmetry; a causal mask already depends on positions, so it breaks it too."
+        ),
+    ),
+)
+
+
+# --------------------------------------- 7. Residual connections and layer normalisation
+def _layer_norm_cases() -> list[Case]:
+    rng = _rng(71)
+    x, gamma, beta = rng.normal(2.0, 3.0, size=(4, 6)), rng.normal(size=6), rng.normal(size=6)
+    tokens = rng.normal(size=(2, 3, 5))
+    return [
+        Case("layer_norm of a (4, 6) batch with random gamma and beta",
+             nn.layer_norm(x, gamma, beta), args=(x, gamma, beta)),
+        Case("layer_norm of (batch, tokens, d) = (2, 3, 5): one normalisation per token",
+             nn.layer_norm(tokens, np.ones(5), np.zeros(5)), args=(tokens, np.ones(5), np.zeros(5))),
+        Case("layer_norm([[1, 2, 3, 4]]): the variance divides by d, not d - 1",
+             nn.layer_norm(np.array([[1.0, 2, 3, 4]])), args=(np.array([[1.0, 2, 3, 4]]), np.ones(4), np.zeros(4))),
+        Case("layer_norm of a constant row with eps=1e-3 (epsilon keeps it finite)", np.full((1, 3), 0.5),
+             args=(np.full((1, 3), 7.0), np.ones(3), np.full(3, 0.5)), kwargs={"eps": 1e-3}),
+    ]  # fmt: skip
+
+
+def _pre_ln_layer_cases() -> list[Case]:
+    rng = _rng(72)
+    x, W = rng.normal(size=(5, 4)), rng.normal(size=(4, 4))
+    gamma, beta = rng.normal(size=4), rng.normal(size=4)
+    return [
+        Case("pre_ln_layer on a (5, 4) batch",
+             x + nn.relu(nn.layer_norm(x, gamma, beta) @ W), args=(x, W, gamma, beta)),
+        Case("pre_ln_layer with W = 0: the residual passes x through unchanged", x,
+             args=(x, np.zeros((4, 4)), gamma, beta)),
+        Case("pre_ln_layer adds to x itself, not to the normalised x",
+             3 * x + nn.relu(nn.layer_norm(3 * x, gamma, beta) @ W), args=(3 * x, W, gamma, beta)),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="math-7-1",
+        title="Write layer normalisation",
+        difficulty="easy",
+        minutes=10,
+        hint="x.mean(axis=-1, keepdims=True) and x.var(axis=-1, keepdims=True) broadcast against x; "
+        "then gamma * (x - mu) / np.sqrt(var + eps) + beta.",
+        solution=(
+            "def layer_norm(x, gamma, beta, eps=1e-5):\n"
+            "    mu = x.mean(axis=-1, keepdims=True)\n"
+            "    var = x.var(axis=-1, keepdims=True)\n"
+            "    return gamma * (x - mu) / np.sqrt(var + eps) + beta"
+        ),
+        cases=_layer_norm_cases,
+    ),
+    Exercise(
+        id="math-7-2",
+        title="A pre-LN residual layer",
+        difficulty="easy",
+        minutes=10,
+        hint="h = layer_norm(x, gamma, beta); return x + np.maximum(h @ W, 0).",
+        solution=(
+            "def pre_ln_layer(x, W, gamma, beta):\n"
+            "    mu, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)\n"
+            "    h = gamma * (x - mu) / np.sqrt(var + 1e-5) + beta\n"
+            "    return x + np.maximum(h @ W, 0.0)"
+        ),
+        cases=_pre_ln_layer_cases,
+    ),
+    Exercise(
+        id="math-7-3",
+        title="Layer normalisation forgets the scale",
+        difficulty="medium",
+        minutes=15,
+        hint="Substitute a * x + c into the formula: what happens to x - mu, and to sigma?",
+        solution=(
+            "The shift cancels in x - mu and the scale in the ratio to sigma (up to eps); a < 0 flips the sign. "
+            "With gamma = 1 the gradient sums to 0 (x_hat has mean 0) and is orthogonal to x_hat (x_hat has "
+            "mean square 1): a weight matrix just before a normalisation learns only the direction of its output."
+        ),
+    ),
+    Exercise(
+        id="math-7-4",
+        title="How deep can a plain stack go?",
+        difficulty="medium",
+        minutes=20,
+        hint="Loop over depths, set DEPTH, and take np.linalg.norm of loss_and_grads(...)[1]['W'][0].",
+        solution=(
+            "Each plain ReLU layer with Glorot's variance 1/d halves the mean square of the gradient flowing down, "
+            "so the first layer's gradient shrinks by about sqrt(1/2) = 0.71 per added layer. He initialisation "
+            "removes the factor on average at the start; the pre-LN stack's gradient stays of the same order at every depth."
         ),
     ),
 )
