@@ -21,6 +21,7 @@ __all__ = [
     "SolutionRegion",
     "exercise_markup",
     "fences",
+    "python_source",
     "scan_directives",
     "solution_regions",
 ]
@@ -209,3 +210,17 @@ def solution_regions(text: str) -> list[SolutionRegion]:
             f"solution-start on line {open_start.start + 1} ({open_start.argument}) has no solution-end."
         )
     return regions
+
+
+def python_source(code: str) -> str:
+    """Code with IPython magics and shell escapes replaced by ``pass``, for ``ast``.
+
+    Used by the tests that compare a chapter's code cells with the companion
+    (tests/test_solutions.py, tests/test_docstrings.py).
+    """
+    lines = []
+    for line in code.split("\n"):
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        lines.append(indent + "pass" if stripped.startswith(("%", "!")) else line)
+    return "\n".join(lines)

@@ -111,7 +111,8 @@ def bytes_per_parameter(precision: str) -> float:
     """Bytes that one parameter takes in ``precision`` (``"float32"``, ``"bfloat16"``, ``"int8"``...).
 
     Raises ValueError for an unknown precision.
-    Used in: Part 1, What a large model is (through :func:`inference_memory_bytes`).
+    Used in: Part 1, What a large model is (through :func:`inference_memory_bytes`); From prompt
+    to product.
     """
     if not isinstance(precision, str) or precision not in BYTES_PER_PARAMETER:
         raise ValueError(
@@ -125,7 +126,7 @@ def inference_memory_bytes(num_params: float, precision: str = "bfloat16") -> fl
     """Bytes to hold the weights of ``num_params`` parameters for inference.
 
     Excludes activations and the attention key/value cache.
-    Used in: Part 1, What a large model is.
+    Used in: Part 1, What a large model is; From prompt to product.
     """
     return _positive("num_params", num_params) * bytes_per_parameter(precision)
 
@@ -258,7 +259,7 @@ def decode_tokens_per_s(
     sequences, so it is limited both by bandwidth (``batch_size · bandwidth / weight
     bytes``) and by arithmetic (``peak / (2·N)``); the bound is the smaller of the two.
     Ignores the attention cache and all overheads, so real systems reach less.
-    Used in: Part 1, Compute and cost.
+    Used in: Part 1, Compute and cost; From prompt to product.
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")

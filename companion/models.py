@@ -58,8 +58,7 @@ def build_baseline(
     With the defaults: Conv2D 32 → MaxPool → Conv2D 64 → MaxPool → Conv2D 64 →
     Flatten → Dense 64 → Dense ``num_classes`` (softmax); 93,322 parameters on MNIST.
     Every convolution but the last is followed by 2×2 max pooling.
-    Used in: Part 1, Pretraining and fine-tuning; Part 3, The data; A baseline CNN; Looking
-    inside; From model to product; Part 4, Vision in a product.
+    Used in: Part 3, The data; A baseline CNN; Looking inside; From model to product; Part 4, Vision in a product.
     """
     import keras
     from keras import layers

@@ -115,7 +115,7 @@ def dot_as_text(a: ArrayLike, b: ArrayLike, digits: int = 4) -> str:
 # ------------------------------------------------------------------------ activations
 def relu(z: ArrayLike) -> Array:
     """ReLU, ``max(z, 0)``, elementwise. Used in: Part 2, Forward propagation;
-    Backpropagation from scratch.
+    Backpropagation from scratch; Residual connections and layer normalisation.
     """
     return np.maximum(_array(z, "z"), 0.0)
 
@@ -124,7 +124,7 @@ def relu_grad(z: ArrayLike) -> Array:
     """Derivative of ReLU: 1 where ``z > 0``, else 0 (0 at ``z == 0``, as TensorFlow does).
 
     Used in: Part 2, Forward propagation (through :data:`ACTIVATIONS`); Backpropagation from
-    scratch (through :class:`MLP`).
+    scratch (through :class:`MLP`); Residual connections and layer normalisation.
     """
     return (_array(z, "z") > 0).astype(np.float64)
 
@@ -234,7 +234,7 @@ def one_hot(labels: ArrayLike, num_classes: int) -> Array:
 def mse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean squared error ``mean((y_pred - y_true)**2)`` over every entry.
 
-    Used in: Part 2, Loss functions.
+    Used in: Part 2, Loss functions; Residual connections and layer normalisation.
     """
     y_true, y_pred = _array(y_true, "y_true"), _array(y_pred, "y_pred")
     _same_shape(y_true, y_pred, "y_true", "y_pred")
@@ -246,7 +246,7 @@ def mse_grad(y_true: ArrayLike, y_pred: ArrayLike) -> Array:
 
     The sign matters: the gradient points from the target towards the prediction,
     so a gradient-descent step (minus the gradient) moves the prediction towards the target.
-    Used in: Part 2, Loss functions.
+    Used in: Part 2, Loss functions; Residual connections and layer normalisation.
     """
     y_true, y_pred = _array(y_true, "y_true"), _array(y_pred, "y_pred")
     _same_shape(y_true, y_pred, "y_true", "y_pred")
@@ -627,7 +627,7 @@ def gradient_check(
     """Relative error between an ``analytic`` gradient of ``f`` at ``x`` and finite differences.
 
     Below about ``1e-7`` in float64 the analytic gradient is right; above ``1e-3`` it is wrong.
-    Used in: Part 2, Backpropagation from scratch.
+    Used in: Part 2, Backpropagation from scratch; Residual connections and layer normalisation.
     """
     analytic = _array(analytic, "analytic")
     x = _array(x, "x")
@@ -804,7 +804,7 @@ def multi_head_attention(
     output kernel ``(heads, d_head, d_model)`` and bias ``(d_model,)``. Each head runs
     :func:`scaled_dot_product_attention` on its own projections; the output projection
     mixes the heads. Returns ``(batch, n_q, d_model)``.
-    Used in: Part 2, Attention.
+    Used in: Part 2, Attention; Residual connections and layer normalisation.
     """
     if len(weights) != 8:
         raise ValueError(

@@ -289,8 +289,7 @@ def train(
 
     The returned History also has ``history.history["epoch_seconds"]`` and
     ``history.train_seconds`` (wall time of ``fit``).
-    Used in: Part 1, Pretraining and fine-tuning; Part 3, A baseline CNN; Making it better;
-    Looking inside; From model to product; Part 4, Vision in a product.
+    Used in: Part 3, A baseline CNN; Making it better; Looking inside; From model to product; Part 4, Vision in a product.
     """
     _check_epochs(epochs, warmup_epochs)
     train_ds = _as_dataset(train_data, batch_size, True, seed, "train_data")

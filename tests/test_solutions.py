@@ -16,12 +16,12 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from authoring import book, editions
+from authoring import book, editions, myst
 from companion.exercises import registry
 
 
 def _statements(code: str) -> list[str]:
-    return [_key(node) for node in ast.parse(editions._python_source(code)).body]
+    return [_key(node) for node in ast.parse(myst.python_source(code)).body]
 
 
 def _key(node: ast.stmt) -> str:
