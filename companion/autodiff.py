@@ -82,7 +82,9 @@ def _jax(function: Callable[..., Any], arrays: list[np.ndarray]) -> tuple[Any, l
     import jax.numpy as jnp
 
     positions = tuple(range(len(arrays)))
-    _require_scalar(jax.eval_shape(function, *map(jnp.asarray, arrays)))
+    # One eager call first: it builds any Keras layer that is not built yet, outside
+    # the trace (building inside jax.grad would leak a tracer into the layer's weights).
+    _require_scalar(function(*map(jnp.asarray, arrays)))
     value, grads = jax.value_and_grad(function, argnums=positions)(*map(jnp.asarray, arrays))
     return value, [np.asarray(grad) for grad in grads]
 
@@ -91,7 +93,7 @@ def _torch(function: Callable[..., Any], arrays: list[np.ndarray]) -> tuple[Any,
     import keras
     import torch
 
-    device = keras.backend.convert_to_tensor(np.zeros(1)).device
+    device = keras.ops.convert_to_tensor(np.zeros(1)).device  # the GPU when Keras uses one
     tensors = [torch.tensor(array, device=device, requires_grad=True) for array in arrays]
     value = function(*tensors)
     _require_scalar(value)
