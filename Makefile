@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install data book test check lint format pair clean student assignments book-student notebooks test-notebooks
+.PHONY: help install data book test check lint format pair clean student assignments book-student notebooks test-notebooks test-jax test-backends
 .PHONY: assets test-site chromium linkcheck
 # The browser `make test-site` drives (Debian's package; any Chrome/Chromium works).
 CHROMIUM ?= /usr/bin/chromium
@@ -24,6 +24,8 @@ help:
 	@echo "make test-notebooks - check the built editions and the site's Colab links (run by make book)"
 	@echo "make test-site - the built site in headless Chromium, offline: maths, diagrams, links, buttons, search"
 	@echo "make linkcheck - check the book's external links (weekly in CI)"
+	@echo "make test-jax      - nbval over every notebook with KERAS_BACKEND=jax (CPU is fine)"
+	@echo "make test-backends - CI-sized: unit tests and three Mathematics notebooks under JAX"
 	@echo "For instructors:"
 	@echo "make student      - student notebooks, solutions removed, into _build/student"
 	@echo "make assignments  - nbgrader course folder, one assignment per part, into _build/nbgrader"
@@ -64,6 +66,16 @@ test-notebooks: install
 test: install data
 	$(BIN)/pytest tests
 	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 -p authoring.nbval_cache --store-executed=_build/.jupyter_cache $$($(PY) -m authoring.book notebooks)
+
+# The same notebooks on another Keras backend (JAX's CPU wheels come from PyPI).
+MATH_UNDER_JAX := book/math/forward.ipynb book/math/losses.ipynb book/math/backprop.ipynb
+
+test-jax: install data
+	KERAS_BACKEND=jax $(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $$($(PY) -m authoring.book notebooks)
+
+test-backends: install
+	KERAS_BACKEND=jax $(BIN)/pytest -q -p no:cacheprovider -m "not slow" tests
+	KERAS_BACKEND=jax $(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $(MATH_UNDER_JAX)
 
 check: install
 	$(BIN)/ruff check .

@@ -1,5 +1,7 @@
 """Where the code runs, and how to make runs repeatable.
 
+Works on every Keras backend (TensorFlow, JAX, PyTorch): the accelerator is asked
+of the backend that runs, and TensorFlow is imported only when it is that backend.
 Defined in "Getting started"; every chapter's setup cell calls :func:`setup`.
 """
 
@@ -7,12 +9,24 @@ from __future__ import annotations
 
 import os
 import platform
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from importlib import metadata
 
-__all__ = ["DeviceInfo", "describe", "enable_mixed_precision_if_useful", "set_seed", "setup"]
+__all__ = [
+    "MIXED_PRECISION_ENV",
+    "DeviceInfo",
+    "describe",
+    "mixed_precision_is_useful",
+    "set_precision",
+    "set_seed",
+    "setup",
+]
 
 # Tensor cores that speed up float16 arrived with compute capability 7.0 (Volta).
 MIN_MIXED_PRECISION_CAPABILITY = (7, 0)
+# setup() reads this when not told: "1" turns mixed precision on (the GPU run sets it).
+MIXED_PRECISION_ENV = "COMPANION_MIXED_PRECISION"
+_BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 
 @dataclass(frozen=True)
@@ -20,54 +34,109 @@ class DeviceInfo:
     """Versions and the accelerator found; ``str()`` gives a one-line report."""
 
     python: str
-    tensorflow: str
     keras: str
     backend: str
+    backend_version: str
     device: str
     gpu_name: str | None
     gpu_capability: tuple[int, int] | None
     precision_policy: str
+    tensorflow: str | None = None  # installed TensorFlow version, whichever backend runs
 
     def __str__(self) -> str:
+        name = _BACKEND_NAMES.get(self.backend, self.backend)
         return (
-            f"Python {self.python} | TensorFlow {self.tensorflow} | Keras {self.keras} "
-            f"({self.backend} backend) | device: {self.device} | precision: {self.precision_policy}"
+            f"Python {self.python} | Keras {self.keras} | backend: {name} {self.backend_version} "
+            f"| device: {self.device} | precision: {self.precision_policy}"
         )
 
 
+def _installed_version(*distributions: str) -> str | None:
+    for name in distributions:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _capability(value: object) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # JAX reports "9.0"
+        major, _, minor = value.partition(".")
+        return int(major), int(minor or 0)
+    major, minor = tuple(value)[:2]  # type: ignore[arg-type]
+    return int(major), int(minor)
+
+
+def _accelerator(backend: str) -> tuple[str, str | None, tuple[int, int] | None]:
+    """(backend version, GPU name or None, compute capability or None) from the backend."""
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if not gpus:
+            return tf.__version__, None, None
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return (
+            tf.__version__,
+            details.get("device_name", gpus[0].name),
+            _capability(details.get("compute_capability")),
+        )
+    if backend == "jax":
+        import jax
+
+        first = jax.devices()[0]
+        if first.platform != "gpu":
+            return jax.__version__, None, None
+        return (
+            jax.__version__,
+            first.device_kind,
+            _capability(getattr(first, "compute_capability", None)),
+        )
+    if backend == "torch":
+        import torch
+
+        if not torch.cuda.is_available():
+            return torch.__version__, None, None
+        return (
+            torch.__version__,
+            torch.cuda.get_device_name(0),
+            _capability(torch.cuda.get_device_capability(0)),
+        )
+    return _installed_version(backend) or "?", None, None
+
+
 def describe() -> DeviceInfo:
-    """Report Python, TensorFlow and Keras versions, the backend and the device.
+    """Report Python, Keras, the backend and its version, the device and the precision policy.
 
     Used in: Getting started (through :func:`setup`).
     """
     import keras
-    import tensorflow as tf
 
-    gpus = tf.config.list_physical_devices("GPU")
-    gpu_name, capability = None, None
-    if gpus:
-        details = tf.config.experimental.get_device_details(gpus[0])
-        gpu_name = details.get("device_name", gpus[0].name)
-        capability = details.get("compute_capability")
+    backend = keras.backend.backend()
+    version, gpu_name, capability = _accelerator(backend)
     device = (
         f"GPU ({gpu_name})"
-        if gpus
+        if gpu_name
         else f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
     )
     return DeviceInfo(
         python=platform.python_version(),
-        tensorflow=tf.__version__,
         keras=keras.__version__,
-        backend=keras.backend.backend(),
+        backend=backend,
+        backend_version=version,
         device=device,
         gpu_name=gpu_name,
-        gpu_capability=tuple(capability) if capability else None,
+        gpu_capability=capability,
         precision_policy=keras.mixed_precision.global_policy().name,
+        tensorflow=_installed_version("tensorflow", "tensorflow-cpu", "tensorflow-macos"),
     )
 
 
 def set_seed(seed: int = 42, *, deterministic: bool = True) -> None:
-    """Seed Python, NumPy, TensorFlow and Keras; optionally make TensorFlow ops deterministic.
+    """Seed Python, NumPy and the backend; optionally ask the backend for deterministic ops.
 
     With the same seed, the same notebook on the same CPU gives the same metrics.
     Used in: every chapter's setup cell.
@@ -75,36 +144,66 @@ def set_seed(seed: int = 42, *, deterministic: bool = True) -> None:
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}.")
     import keras
-    import tensorflow as tf
 
     os.environ["PYTHONHASHSEED"] = str(seed)
     keras.utils.set_random_seed(seed)  # Python, NumPy and the backend in one call
-    if deterministic:
+    if not deterministic:
+        return
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
         tf.config.experimental.enable_op_determinism()
+    elif backend == "torch":
+        import torch
+
+        # cuDNN picks its fastest (not always deterministic) kernels unless told otherwise.
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+    # JAX is deterministic on CPU; on a GPU XLA reads XLA_FLAGS before it starts.
 
 
-def enable_mixed_precision_if_useful(info: DeviceInfo | None = None) -> str:
-    """Turn on ``mixed_float16`` only on a GPU with tensor cores; return the policy in force.
+def mixed_precision_is_useful(info: DeviceInfo | None = None) -> bool:
+    """True on a GPU with tensor cores (compute capability 7.0+), where float16 pays off.
 
-    On a CPU mixed precision makes training slower, so the policy stays ``float32``.
-    Used in: every chapter's setup cell, through :func:`setup`.
+    Advice only: nothing changes. On a CPU mixed precision makes training slower.
+    For readers deciding whether to pass ``setup(mixed_precision=True)`` (no chapter calls it).
+    """
+    info = info or describe()
+    return info.gpu_capability is not None and info.gpu_capability >= MIN_MIXED_PRECISION_CAPABILITY
+
+
+def set_precision(mixed: bool) -> str:
+    """Set the Keras policy to ``mixed_float16`` (``mixed=True``) or ``float32``; return it.
+
+    Models from :mod:`companion.models` keep their output layers in float32 either way.
+    Used in: :func:`setup`.
     """
     import keras
 
-    info = info or describe()
-    if info.gpu_capability is not None and info.gpu_capability >= MIN_MIXED_PRECISION_CAPABILITY:
-        keras.mixed_precision.set_global_policy("mixed_float16")
-    else:
-        keras.mixed_precision.set_global_policy("float32")
+    keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
     return keras.mixed_precision.global_policy().name
 
 
-def setup(seed: int = 42, *, mixed_precision: bool = True) -> DeviceInfo:
-    """Seed everything, pick the precision for this device, and return what was found.
+def _mixed_from_environment() -> bool:
+    value = os.environ.get(MIXED_PRECISION_ENV, "0").strip()
+    if value not in {"0", "1", ""}:
+        raise ValueError(
+            f"{MIXED_PRECISION_ENV} must be '1' (mixed precision on) or '0' (off), got {value!r}."
+        )
+    return value == "1"
 
+
+def setup(seed: int = 42, *, mixed_precision: bool | None = None) -> DeviceInfo:
+    """Seed everything, set the precision policy, and return what was found.
+
+    Mixed precision is never switched on by itself: ``mixed_precision=True`` turns it
+    on, ``False`` keeps float32, and ``None`` (the default) reads the environment
+    variable ``COMPANION_MIXED_PRECISION`` ("1" = on, otherwise off).
     Used in: the setup cell of every notebook.
     """
+    if mixed_precision is None:
+        mixed_precision = _mixed_from_environment()
     set_seed(seed)
-    info = describe()
-    policy = enable_mixed_precision_if_useful(info) if mixed_precision else info.precision_policy
-    return replace(info, precision_policy=policy)
+    set_precision(bool(mixed_precision))
+    return describe()

@@ -1,14 +1,18 @@
 """From ``uint8`` images to batches a network can learn from.
 
 Scaling to ``[0, 1]``, the channel axis Keras convolutions expect, a stratified
-train/validation split, a labelled subset for few-label experiments, and a
-``tf.data`` input pipeline (shuffle, batch, cache, prefetch).
+train/validation split, a labelled subset for few-label experiments, and two
+input pipelines: :func:`make_dataset` builds a ``tf.data`` pipeline (shuffle, batch,
+cache, prefetch; TensorFlow must be installed, any backend can read it) and
+:func:`array_batches` a backend-neutral ``keras.utils.PyDataset`` over NumPy arrays
+(what :func:`companion.training.train` uses on JAX and PyTorch).
 
 Defined in Part 3, "The data"; used by every chapter that trains on images.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Arrays",
     "add_channel_axis",
+    "array_batches",
+    "is_tf_dataset",
     "labelled_subset",
     "load_prepared",
     "make_dataset",
@@ -189,3 +195,64 @@ def make_dataset(
     if prefetch:
         dataset = dataset.prefetch(tf.data.AUTOTUNE)
     return dataset
+
+
+def is_tf_dataset(data: Any) -> bool:
+    """True if ``data`` is a ``tf.data.Dataset`` (checked without importing TensorFlow)."""
+    tf = sys.modules.get("tensorflow")
+    return tf is not None and isinstance(data, tf.data.Dataset)
+
+
+def array_batches(
+    x: np.ndarray,
+    y: np.ndarray | None = None,
+    *,
+    batch_size: int = 64,
+    shuffle: bool = False,
+    seed: int = 0,
+) -> Any:
+    """A ``keras.utils.PyDataset`` of ``(x, y)`` batches (or ``x`` batches) from NumPy arrays.
+
+    The backend-neutral counterpart of :func:`make_dataset`: plain NumPy, no TensorFlow,
+    so it feeds ``model.fit`` on JAX and PyTorch as well. With ``shuffle=True`` the
+    order is drawn from ``seed`` and redrawn after every epoch (epoch ``k`` uses
+    ``seed + k``), so two runs with the same seed see the same batches.
+    Used in: Part 3, The data; :func:`companion.training.train` on JAX and PyTorch.
+    """
+    x = np.asarray(x)
+    if y is not None:
+        x, y = _check_pair(x, y)
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    return _array_batches_class()(x, y, int(batch_size), shuffle, seed)
+
+
+def _array_batches_class() -> type:
+    import keras
+
+    class ArrayBatches(keras.utils.PyDataset):
+        def __init__(self, x, y, batch_size, shuffle, seed):  # type: ignore[no-untyped-def]
+            super().__init__()
+            self.x, self.y, self.batch_size = x, y, batch_size
+            self.shuffle, self.seed, self.epoch = shuffle, seed, 0
+            self.order = self._draw_order()
+
+        def _draw_order(self) -> np.ndarray:
+            if not self.shuffle:
+                return np.arange(len(self.x))
+            return np.random.default_rng(self.seed + self.epoch).permutation(len(self.x))
+
+        def __len__(self) -> int:
+            return -(-len(self.x) // self.batch_size)
+
+        def __getitem__(self, index: int):  # type: ignore[no-untyped-def]
+            if not 0 <= index < len(self):
+                raise IndexError(f"batch {index} out of range; there are {len(self)}.")
+            picked = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+            return self.x[picked] if self.y is None else (self.x[picked], self.y[picked])
+
+        def on_epoch_end(self) -> None:
+            self.epoch += 1
+            self.order = self._draw_order()
+
+    return ArrayBatches

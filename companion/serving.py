@@ -3,9 +3,11 @@
 :func:`predict` checks its input before the model sees it (shape, dtype, value
 range) and raises :class:`InputError` with a message that says what was given and
 what was expected; :func:`save` and :func:`load` use the native ``.keras`` format;
-:func:`export_for_server` writes a TensorFlow SavedModel that a server (TensorFlow
-Serving, or any Python process with TensorFlow but without this package) can load,
-and :func:`load_exported` loads it back as a plain function.
+:func:`export_for_server` writes the model in a format a server can load without
+Keras or this package — a TensorFlow SavedModel (TensorFlow backend, or JAX with
+TensorFlow installed), a PyTorch ExportedProgram (PyTorch backend) or a serialized
+JAX/StableHLO function (JAX without TensorFlow) — and :func:`load_exported` loads any
+of them back as an object with a ``serve(batch)`` method.
 
 Defined in Part 3, "From model to product"; Part 4 reuses :func:`predict`.
 """
@@ -13,10 +15,10 @@ Defined in Part 3, "From model to product"; Part 4 reuses :func:`predict`.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -30,6 +32,8 @@ __all__ = [
     "InputError",
     "Prediction",
     "export_for_server",
+    "export_format",
+    "inference_function",
     "load",
     "load_exported",
     "predict",
@@ -162,29 +166,149 @@ def load(path: str | os.PathLike[str], *, compile: bool = False) -> keras.Model:
     return keras.models.load_model(path, compile=compile)
 
 
-def export_for_server(model: keras.Model, directory: str | os.PathLike[str]) -> Path:
-    """Write a TensorFlow SavedModel with a ``serve`` endpoint into ``directory``.
+def inference_function(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
+    """A compiled ``batch -> probabilities (NumPy)`` function for ``model`` on the active backend.
 
-    The endpoint takes a ``float32`` batch ``(n, *image_shape)`` and returns the
-    probabilities. Used in: Part 3, From model to product.
+    ``tf.function`` on TensorFlow, ``jax.jit`` of the model's stateless call on JAX,
+    and the model under ``torch.no_grad()`` on PyTorch: the way each backend serves a
+    model without ``model.predict``'s per-call overhead. The result is NumPy, so a
+    timing includes bringing the answer back from the device.
+    Used in: Part 3, From model to product (latency and throughput).
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf  # tf.function is how TensorFlow compiles a call
+
+        compiled = tf.function(lambda batch: model(batch, training=False))
+        return lambda batch: compiled(batch).numpy()
+    if backend == "jax":
+        import jax
+
+        trainable = [v.value for v in model.trainable_variables]
+        frozen = [v.value for v in model.non_trainable_variables]
+        jitted = jax.jit(
+            lambda batch: model.stateless_call(trainable, frozen, batch, training=False)[0]
+        )
+        return lambda batch: np.asarray(jitted(batch))
+    if backend == "torch":
+        import torch
+
+        def call(batch: Any) -> np.ndarray:
+            with torch.no_grad():
+                return keras.ops.convert_to_numpy(model(batch, training=False))
+
+        return call
+    return lambda batch: keras.ops.convert_to_numpy(model(batch, training=False))
+
+
+EXPORT_FILES = {"tf_saved_model": "saved_model.pb", "torch": "model.pt2", "jax": "model.jax"}
+
+
+def export_format() -> str:
+    """The format :func:`export_for_server` writes on the active backend.
+
+    ``"tf_saved_model"`` on TensorFlow (and on JAX when TensorFlow is installed),
+    ``"torch"`` (a ``.pt2`` ExportedProgram) on PyTorch, ``"jax"`` (``jax.export``) on
+    JAX without TensorFlow. Used in: Part 3, From model to product.
+    """
+    import importlib.util
+
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "torch":
+        return "torch"
+    if backend == "jax" and importlib.util.find_spec("tensorflow") is None:
+        return "jax"
+    return "tf_saved_model"
+
+
+def export_for_server(model: keras.Model, directory: str | os.PathLike[str]) -> Path:
+    """Write ``model`` into ``directory`` in :func:`export_format`; return the folder.
+
+    Every format takes a ``float32`` batch ``(n, *image_shape)`` of any size ``n`` and
+    returns the probabilities. Used in: Part 3, From model to product.
     """
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
         raise FileExistsError(f"{directory} is not empty; export into a new folder.")
-    model.export(str(directory), format="tf_saved_model", verbose=False)
+    directory.mkdir(parents=True, exist_ok=True)
+    fmt = export_format()
+    if fmt == "tf_saved_model":
+        model.export(str(directory), format="tf_saved_model", verbose=False)
+    elif fmt == "torch":
+        import torch
+
+        batch = torch.export.Dim("batch", min=1, max=1 << 16)
+        model.export(
+            str(directory / EXPORT_FILES["torch"]),
+            format="torch",
+            verbose=False,
+            dynamic_shapes={0: batch},
+        )
+    else:
+        (directory / EXPORT_FILES["jax"]).write_bytes(_jax_export(model))
     return directory
 
 
+def _jax_export(model: keras.Model) -> bytes:
+    """The model's inference function, weights included, serialized with ``jax.export``."""
+    import jax
+    import jax.numpy as jnp
+    from jax import export
+
+    trainable = [v.value for v in model.trainable_variables]
+    frozen = [v.value for v in model.non_trainable_variables]
+
+    def serve(batch: Any) -> Any:
+        outputs, _ = model.stateless_call(trainable, frozen, batch, training=False)
+        return outputs
+
+    (n,) = export.symbolic_shape("n")
+    spec = jax.ShapeDtypeStruct((n, *model.input_shape[1:]), jnp.float32)
+    return export.export(jax.jit(serve))(spec).serialize()
+
+
+class _Served:
+    """A loaded export with the SavedModel's interface: ``serve(batch)`` -> probabilities."""
+
+    def __init__(self, call: Any, to_numpy: Any) -> None:
+        self._call, self._to_numpy = call, to_numpy
+
+    def serve(self, batch: Any) -> np.ndarray:
+        return self._to_numpy(self._call(np.asarray(batch, dtype="float32")))
+
+
 def load_exported(directory: str | os.PathLike[str]) -> ExportedModel:
-    """Load a SavedModel written by :func:`export_for_server`; call ``.serve(batch)`` on it.
+    """Load what :func:`export_for_server` wrote; call ``.serve(batch)`` on the result.
 
-    Only TensorFlow is needed to load and call it, not Keras nor this package. Keep
-    the returned object alive while you use ``serve`` (its variables belong to it).
-    Used in: Part 3, From model to product.
+    Only the runtime of the format is needed (TensorFlow, PyTorch or JAX), not Keras
+    nor this package. Keep the returned object alive while you use ``serve`` (its
+    variables belong to it). Used in: Part 3, From model to product.
     """
-    import tensorflow as tf
-
     directory = Path(directory)
-    if not (directory / "saved_model.pb").is_file():
-        raise FileNotFoundError(f"{directory} holds no saved_model.pb; export it first.")
-    return tf.saved_model.load(str(directory))
+    if (directory / EXPORT_FILES["tf_saved_model"]).is_file():
+        import tensorflow as tf  # a SavedModel is TensorFlow's format: TensorFlow loads it
+
+        return tf.saved_model.load(str(directory))
+    if (directory / EXPORT_FILES["torch"]).is_file():
+        import torch
+
+        module = torch.export.load(str(directory / EXPORT_FILES["torch"])).module()
+        weights = next(iter(module.parameters()), None)
+        device = weights.device if weights is not None else "cpu"  # the GPU it was saved from
+        return _Served(
+            lambda batch: module(torch.from_numpy(batch).to(device)),
+            lambda out: out.detach().cpu().numpy(),
+        )
+    if (directory / EXPORT_FILES["jax"]).is_file():
+        from jax import export
+
+        exported = export.deserialize(bytearray((directory / EXPORT_FILES["jax"]).read_bytes()))
+        return _Served(exported.call, np.asarray)
+    raise FileNotFoundError(
+        f"{directory} holds no exported model ({', '.join(EXPORT_FILES.values())}); "
+        f"export it first with serving.export_for_server."
+    )

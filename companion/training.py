@@ -1,7 +1,8 @@
 """Train a Keras classifier with the standard callbacks, and return its History.
 
 :func:`train` compiles the model (Adam or AdamW, sparse categorical cross-entropy,
-accuracy), feeds it through :func:`companion.pipeline.make_dataset`, and adds the
+accuracy), feeds it batches (``tf.data`` on TensorFlow, a NumPy ``PyDataset`` on
+JAX and PyTorch: :mod:`companion.pipeline`), and adds the
 callbacks a real project needs: early stopping, the best checkpoint restored at the
 end, backup-and-restore so an interrupted run resumes where it stopped, and an
 optional CSV log. Learning-rate schedules come from Keras
@@ -132,26 +133,37 @@ class _EpochTimer:
 
 
 def _as_dataset(data: Any, batch_size: int, shuffle: bool, seed: int, argument: str) -> Any:
-    import tensorflow as tf
+    """Batches for ``fit``: a ready dataset as it is, ``(x, y)`` arrays batched here.
 
-    from .pipeline import make_dataset
+    On TensorFlow the arrays go through ``tf.data`` (:func:`make_dataset`); on JAX and
+    PyTorch through a NumPy ``PyDataset`` (:func:`array_batches`), so no TensorFlow is needed.
+    """
+    import keras
 
-    if isinstance(data, tf.data.Dataset):
+    from .pipeline import array_batches, is_tf_dataset, make_dataset
+
+    if is_tf_dataset(data) or isinstance(data, keras.utils.PyDataset):
         return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
-        return make_dataset(data[0], data[1], batch_size=batch_size, shuffle=shuffle, seed=seed)
+        batches = make_dataset if keras.backend.backend() == "tensorflow" else array_batches
+        return batches(data[0], data[1], batch_size=batch_size, shuffle=shuffle, seed=seed)
     raise TypeError(
-        f"{argument} must be a tuple (x, y) of arrays or a tf.data.Dataset, got {type(data).__name__}."
+        f"{argument} must be a tuple (x, y) of arrays, a keras.utils.PyDataset or a "
+        f"tf.data.Dataset, got {type(data).__name__}."
     )
 
 
 def _steps_per_epoch(dataset: Any) -> int:
-    import tensorflow as tf
+    from .pipeline import is_tf_dataset
 
-    steps = int(dataset.cardinality())
-    if steps < 0:  # unknown or infinite
-        steps = sum(1 for _ in dataset)
-    if steps == tf.data.INFINITE_CARDINALITY or steps < 1:
+    if is_tf_dataset(dataset):
+        steps = int(dataset.cardinality())
+        if steps < 0:  # unknown (-2) or infinite (-1)
+            steps = -1 if steps == -1 else sum(1 for _ in dataset)
+    else:
+        steps = dataset.num_batches
+        steps = -1 if steps is None else int(steps)
+    if steps < 1:
         raise ValueError("the training dataset must be finite and non-empty.")
     return steps
 
@@ -275,7 +287,8 @@ def train(
     """Compile (unless ``compile_first=False``) and fit ``model``; return the Keras ``History``.
 
     ``train_data`` and ``validation_data`` are ``(x, y)`` arrays (batched and shuffled
-    with ``seed`` here) or ready ``tf.data.Dataset``s. ``schedule`` is one of
+    with ``seed`` here, on every backend), a ``keras.utils.PyDataset`` or a ready
+    ``tf.data.Dataset``. ``schedule`` is one of
     :data:`SCHEDULES`; ``warmup_epochs`` may be fractional. ``monitor`` defaults to
     ``val_accuracy`` with validation data and ``loss`` without.
 

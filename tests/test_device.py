@@ -1,20 +1,25 @@
-"""Seeds and device reporting."""
+"""Seeds, device reporting and the precision policy, on the active backend."""
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
 from companion import device
 
 
-def test_set_seed_makes_numpy_and_keras_repeatable():
-    import keras
+@pytest.fixture(autouse=True)
+def _float32_afterwards():
+    yield
+    keras.mixed_precision.set_global_policy("float32")
 
+
+def test_set_seed_makes_numpy_and_keras_repeatable():
     device.set_seed(3)
-    first = (np.random.rand(3), keras.random.uniform((3,)).numpy())
+    first = (np.random.rand(3), keras.ops.convert_to_numpy(keras.random.uniform((3,))))
     device.set_seed(3)
-    second = (np.random.rand(3), keras.random.uniform((3,)).numpy())
+    second = (np.random.rand(3), keras.ops.convert_to_numpy(keras.random.uniform((3,))))
     assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
 
 
@@ -24,25 +29,36 @@ def test_set_seed_rejects_bad_seed(bad):
         device.set_seed(bad)
 
 
-def test_describe_reports_versions_and_cpu_precision():
-    import keras
-    import tensorflow as tf
-
+def test_describe_reports_the_active_backend_and_its_version():
     info = device.describe()
-    assert info.tensorflow == tf.__version__ and info.keras == keras.__version__
-    assert info.backend == "tensorflow"
-    assert "TensorFlow" in str(info)
+    assert info.keras == keras.__version__
+    assert info.backend == keras.backend.backend()
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[info.backend]
+    assert info.backend_version == __import__(module).__version__
+    assert info.backend_version in str(info) and info.precision_policy in str(info)
 
 
-def test_mixed_precision_only_with_tensor_cores():
-    import keras
+def test_setup_never_turns_mixed_precision_on_by_itself(monkeypatch):
+    monkeypatch.delenv(device.MIXED_PRECISION_ENV, raising=False)
+    assert device.setup(0).precision_policy == "float32"
+    assert device.setup(0, mixed_precision=True).precision_policy == "mixed_float16"
+    assert device.setup(0).precision_policy == "float32"  # not left on from the call before
 
-    cpu = device.DeviceInfo("3.11", "2", "3", "tensorflow", "CPU", None, None, "float32")
-    old_gpu = device.DeviceInfo("3.11", "2", "3", "tensorflow", "GPU", "K80", (3, 7), "float32")
-    new_gpu = device.DeviceInfo("3.11", "2", "3", "tensorflow", "GPU", "H100", (9, 0), "float32")
-    try:
-        assert device.enable_mixed_precision_if_useful(cpu) == "float32"
-        assert device.enable_mixed_precision_if_useful(old_gpu) == "float32"
-        assert device.enable_mixed_precision_if_useful(new_gpu) == "mixed_float16"
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+
+def test_setup_reads_the_environment_when_not_told(monkeypatch):
+    monkeypatch.setenv(device.MIXED_PRECISION_ENV, "1")
+    assert device.setup(0).precision_policy == "mixed_float16"
+    assert device.setup(0, mixed_precision=False).precision_policy == "float32"
+    monkeypatch.setenv(device.MIXED_PRECISION_ENV, "yes")
+    with pytest.raises(ValueError, match="'1'"):
+        device.setup(0)
+
+
+def test_mixed_precision_is_useful_only_with_tensor_cores():
+    def info(capability):
+        return device.DeviceInfo("3.11", "3", "jax", "0.1", "GPU", "x", capability, "float32")
+
+    assert not device.mixed_precision_is_useful(info(None))
+    assert not device.mixed_precision_is_useful(info((6, 1)))
+    assert device.mixed_precision_is_useful(info((9, 0)))
+    assert keras.mixed_precision.global_policy().name == "float32"  # advice only
