@@ -27,7 +27,7 @@ help:
 	@echo "make test-gpu     - nbval over every notebook and the CNN benchmark per backend, one JSON"
 
 $(STAMP): requirements.txt pyproject.toml authoring/pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version' 
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11, 5), "Python 3.11.5+ is needed (the pins need it), found " + sys.version' 
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

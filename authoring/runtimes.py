@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .book import REPO_ROOT
+from .book import REPO_ROOT, notebook_pages
 
 __all__ = ["column_title", "gpu_status", "load_runs", "run_details", "runs_table"]
 
@@ -71,7 +71,8 @@ def runs_table(runs: list[dict[str, Any]]) -> str:
     if not columns:
         return "No notebook run has been recorded under `benchmarks/results/` yet."
     no_gpu = not any(run["kind"] == "gpu" for run in runs)
-    notebooks: list[str] = []
+    # Every notebook of the book, in toc order, so a notebook a run left out shows "not run".
+    notebooks = [str(page.relative_to(REPO_ROOT)) for page in notebook_pages()]
     for run, backend in columns:
         for result in run["backends"][backend]["notebooks"]:
             if result["notebook"] not in notebooks:
