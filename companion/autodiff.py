@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["engine", "gradient", "value_and_gradient"]
+__all__ = ["engine", "gradient", "jacobian", "value_and_gradient"]
 
 _ENGINES = {"tensorflow": "tf.GradientTape", "jax": "jax.grad", "torch": "torch.autograd"}
 
@@ -82,11 +82,16 @@ def _jax(function: Callable[..., Any], arrays: list[np.ndarray]) -> tuple[Any, l
     import jax.numpy as jnp
 
     positions = tuple(range(len(arrays)))
-    # One eager call first: it builds any Keras layer that is not built yet, outside
-    # the trace (building inside jax.grad would leak a tracer into the layer's weights).
-    _require_scalar(function(*map(jnp.asarray, arrays)))
-    value, grads = jax.value_and_grad(function, argnums=positions)(*map(jnp.asarray, arrays))
-    return value, [np.asarray(grad) for grad in grads]
+    # JAX computes in float32 unless told otherwise; float64 inputs (the Mathematics
+    # part's checks) get float64 gradients, as on TensorFlow and PyTorch.
+    wide = any(array.dtype == np.float64 for array in arrays)
+    with jax.enable_x64(wide):
+        inputs = [jnp.asarray(array) for array in arrays]
+        # One eager call first: it builds any Keras layer that is not built yet, outside
+        # the trace (building inside jax.grad would leak a tracer into the layer's weights).
+        _require_scalar(function(*inputs))
+        value, grads = jax.value_and_grad(function, argnums=positions)(*inputs)
+        return np.asarray(value), [np.asarray(grad) for grad in grads]
 
 
 def _torch(function: Callable[..., Any], arrays: list[np.ndarray]) -> tuple[Any, list[Any]]:
@@ -125,3 +130,23 @@ def gradient(function: Callable[..., Any], *arrays: Any) -> np.ndarray | tuple[n
     See :func:`value_and_gradient`; this returns the gradient alone.
     """
     return value_and_gradient(function, *arrays)[1]
+
+
+def jacobian(function: Callable[..., Any], array: Any) -> np.ndarray:
+    """The Jacobian of ``function(array)`` (any shape) with respect to ``array``, as NumPy.
+
+    Entry ``[i..., j...]`` is the derivative of output ``i...`` with respect to input
+    ``j...``; one backward pass per output, through :func:`gradient` (meant for the
+    small Jacobians the book prints). Used in: Part 2, The forward pass (softmax).
+    """
+    import keras
+
+    (x,) = _as_float_arrays((array,))
+    out_shape = tuple(np.shape(keras.ops.convert_to_numpy(function(x))))
+    size = int(np.prod(out_shape))
+
+    def component(index: int) -> Callable[[Any], Any]:
+        return lambda t: keras.ops.reshape(function(t), (-1,))[index]
+
+    rows = [np.asarray(gradient(component(index), x)) for index in range(size)]
+    return np.stack(rows).reshape(out_shape + x.shape)

@@ -91,7 +91,11 @@ def _accelerator(backend: str) -> tuple[str, str | None, tuple[int, int] | None]
         first = jax.devices()[0]
         if first.platform != "gpu":
             return jax.__version__, None, None
-        return jax.__version__, first.device_kind, _capability(getattr(first, "compute_capability", None))
+        return (
+            jax.__version__,
+            first.device_kind,
+            _capability(getattr(first, "compute_capability", None)),
+        )
     if backend == "torch":
         import torch
 

@@ -44,3 +44,18 @@ def test_gradient_rejects_integer_inputs_with_the_fix() -> None:
 def test_engine_names_the_active_backends_autodiff() -> None:
     expected = {"tensorflow": "tf.GradientTape", "jax": "jax.grad", "torch": "torch.autograd"}
     assert autodiff.engine() == expected[keras.backend.backend()]
+
+
+def test_float64_inputs_get_float64_gradients_on_every_backend() -> None:
+    x = np.linspace(-3, 3, 7)
+    grad = autodiff.gradient(lambda t: keras.ops.sum(keras.ops.sigmoid(t)), x)
+    sigmoid = 1 / (1 + np.exp(-x))
+    assert grad.dtype == np.float64
+    np.testing.assert_allclose(grad, sigmoid * (1 - sigmoid), rtol=1e-12)
+
+
+def test_jacobian_of_softmax_is_diag_minus_outer() -> None:
+    z = np.array([1.0, -0.5, 2.0])
+    s = np.exp(z) / np.exp(z).sum()
+    jac = autodiff.jacobian(lambda t: keras.ops.softmax(t), z)
+    np.testing.assert_allclose(jac, np.diag(s) - np.outer(s, s), atol=1e-12)
