@@ -44,6 +44,7 @@ CELL_TIMEOUT_S = 900
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # nbval's report: a "____ book/x.ipynb::Cell 7 ____" header per failing cell, then its traceback.
 CELL_HEADER = re.compile(r"^_{3,} \S+::(Cell \d+) _{3,}$", re.MULTILINE)
+RAISING_LINE = re.compile(r"^-+> *\d+ (.*)$", re.MULTILINE)
 ERROR_LINE = re.compile(r"^(?:E\s+)?(\w*(?:Error|Exception|Timeout)\w*\b:? .*)$", re.MULTILINE)
 
 
@@ -139,8 +140,11 @@ def parse_nbval(output: str) -> dict[str, str]:
     failures = {}
     for index, header in enumerate(headers):
         stop = headers[index + 1].start() if index + 1 < len(headers) else len(text)
-        errors = ERROR_LINE.findall(text[header.end() : stop])
-        failures[header.group(1)] = errors[-1].strip()[:300] if errors else "(no error line)"
+        section = text[header.end() : stop]
+        errors = ERROR_LINE.findall(section)
+        error = errors[-1].strip() if errors else "(no error line)"
+        lines = RAISING_LINE.findall(section)  # the line that raised, e.g. a failed assert
+        failures[header.group(1)] = (error + (f" at: {lines[-1].strip()}" if lines else ""))[:300]
     return failures
 
 

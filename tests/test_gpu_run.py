@@ -55,7 +55,8 @@ def test_gpu_wheels_have_the_versions_of_requirements_txt():
 def test_parse_nbval_names_each_failing_cell_and_its_error():
     failures = gpu_run.parse_nbval(NBVAL_FAILURE)
     assert failures == {
-        "Cell 7": "AttributeError: 'jaxlib._jax.ArrayImpl' object has no attribute 'numpy'",
+        "Cell 7": "AttributeError: 'jaxlib._jax.ArrayImpl' object has no attribute 'numpy'"
+        " at: Z_keras = layer(X).numpy()",
         "Cell 9": "NameError: name 'num_params' is not defined",
     }
     assert gpu_run.parse_nbval("14 passed in 3.2s") == {}
