@@ -62,6 +62,8 @@ def _cell(result: dict[str, Any] | None) -> str:
         return "not run"
     if result["passed"]:
         return f"{result['seconds']:.0f} s"
+    if result.get("timed_out"):
+        return f"stopped at the time limit, {result['seconds']:.0f} s"
     return f"failed ({', '.join(result.get('failed_cells', {}))}) after {result['seconds']:.0f} s"
 
 

@@ -159,12 +159,15 @@ def run_notebook(notebook: str, env: dict[str, str], timeout_s: float) -> dict[s
         )
         output, code = done.stdout + done.stderr, done.returncode
     except subprocess.TimeoutExpired as stopped:
-        output, code = f"{stopped.stdout or ''}\nTimeout after {timeout_s:.0f} s", -1
+        partial = stopped.stdout or b""
+        partial = partial.decode(errors="replace") if isinstance(partial, bytes) else partial
+        output, code = f"{partial}\nTimeout: stopped after {timeout_s:.0f} s", -1
     seconds = round(time.perf_counter() - start, 1)
     result: dict[str, Any] = {"notebook": notebook, "passed": code == 0, "seconds": seconds}
     if code != 0:
         tail = ANSI.sub("", output).strip()[-300:]
         result.update(failed_cells=parse_nbval(output) or {"?": tail}, exit_code=code)
+        result["timed_out"] = code == -1
     return result
 
 

@@ -130,3 +130,8 @@ def test_run_times_table_shows_gpu_runs_first_and_failures(tmp_path):
 def test_committed_runs_render():
     runs = runtimes.load_runs()
     assert runtimes.runs_table(runs).startswith(("| Notebook", "No notebook run"))
+
+
+def test_a_notebook_stopped_at_the_time_limit_is_not_called_a_failure_of_a_cell():
+    stopped = {"passed": False, "seconds": 1500.2, "timed_out": True, "failed_cells": {"?": "x"}}
+    assert runtimes._cell(stopped) == "stopped at the time limit, 1500 s"
