@@ -53,6 +53,11 @@ def run_details(runs: list[dict[str, Any]]) -> str:
                 f"precision policy `{setup.get('precision', '?')}`, on {run['date'][:10]}; "
                 f"{settings.get('jobs', 1)} notebook(s) at a time, load average "
                 f"{settings.get('load_average_start', '?')} at the start."
+                + (
+                    f" {settings['note'][0].upper()}{settings['note'][1:]}."
+                    if settings.get("note")
+                    else ""
+                )
             )
     return "\n".join(lines)
 
