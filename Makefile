@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install data book test check lint format pair clean student assignments book-student
+.PHONY: help install data book test check lint format pair clean student assignments book-student test-jax test-backends
 .PHONY: gpu-wheels gpu-data gpu-bundle test-gpu
 
 help:
@@ -18,6 +18,8 @@ help:
 	@echo "make check  - ruff, pairing checks and fast unit tests (< 60 s), before each commit"
 	@echo "make data   - fetch and verify the datasets into the cache"
 	@echo "make pair   - update each notebook's .ipynb from its .md (cell ids kept, so diffs stay small)"
+	@echo "make test-jax      - nbval over every notebook with KERAS_BACKEND=jax (CPU is fine)"
+	@echo "make test-backends - CI-sized: unit tests and three Mathematics notebooks under JAX"
 	@echo "For instructors:"
 	@echo "make student      - student notebooks, solutions removed, into _build/student"
 	@echo "make assignments  - nbgrader course folder, one assignment per part, into _build/nbgrader"
@@ -48,6 +50,16 @@ book: install data
 test: install data
 	$(BIN)/pytest tests
 	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $$($(PY) -m authoring.book notebooks)
+
+# The same notebooks on another Keras backend (JAX's CPU wheels come from PyPI).
+MATH_UNDER_JAX := book/math/forward.ipynb book/math/losses.ipynb book/math/backprop.ipynb
+
+test-jax: install data
+	KERAS_BACKEND=jax $(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $$($(PY) -m authoring.book notebooks)
+
+test-backends: install
+	KERAS_BACKEND=jax $(BIN)/pytest -q -p no:cacheprovider -m "not slow" tests
+	KERAS_BACKEND=jax $(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $(MATH_UNDER_JAX)
 
 check: install
 	$(BIN)/ruff check .

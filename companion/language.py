@@ -237,7 +237,9 @@ def build_tiny_gpt(
     for layer in range(num_layers):
         x = TransformerBlock(d_model, num_heads, mlp_dim, dropout, name=f"block{layer + 1}")(x)
     x = keras.layers.LayerNormalization(epsilon=1e-5, name="final_norm")(x)
-    logits = keras.layers.Dense(vocab_size, name="logits")(x)
+    logits = keras.layers.Dense(vocab_size, dtype="float32", name="logits")(
+        x
+    )  # float32 under mixed precision
     return keras.Model(ids, logits, name="tiny_gpt")
 
 
@@ -265,7 +267,10 @@ def sample_words(
     ids[:, 0] = BOUNDARY
     finished = np.zeros(n, dtype=bool)
     for t in range(context - 1):
-        logits = np.asarray(model(ids, training=False))[:, t, :].astype(np.float64) / temperature
+        logits = (
+            keras.ops.convert_to_numpy(model(ids, training=False))[:, t, :].astype(np.float64)
+            / temperature
+        )
         logits[:, PAD] = -np.inf
         probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
         probabilities /= probabilities.sum(axis=1, keepdims=True)

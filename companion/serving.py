@@ -27,6 +27,7 @@ __all__ = [
     "Prediction",
     "export_for_server",
     "export_format",
+    "inference_function",
     "load",
     "load_exported",
     "predict",
@@ -151,6 +152,43 @@ def load(path: str | os.PathLike[str], *, compile: bool = False) -> Any:
     if not path.is_file():
         raise FileNotFoundError(f"no saved model at {path}; save one with companion.serving.save.")
     return keras.models.load_model(path, compile=compile)
+
+
+def inference_function(model: Any) -> Any:
+    """A compiled ``batch -> probabilities (NumPy)`` function for ``model`` on the active backend.
+
+    ``tf.function`` on TensorFlow, ``jax.jit`` of the model's stateless call on JAX,
+    and the model under ``torch.no_grad()`` on PyTorch: the way each backend serves a
+    model without ``model.predict``'s per-call overhead. The result is NumPy, so a
+    timing includes bringing the answer back from the device.
+    Used in: Part 3, From model to product (latency and throughput).
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf  # tf.function is how TensorFlow compiles a call
+
+        compiled = tf.function(lambda batch: model(batch, training=False))
+        return lambda batch: compiled(batch).numpy()
+    if backend == "jax":
+        import jax
+
+        trainable = [v.value for v in model.trainable_variables]
+        frozen = [v.value for v in model.non_trainable_variables]
+        jitted = jax.jit(
+            lambda batch: model.stateless_call(trainable, frozen, batch, training=False)[0]
+        )
+        return lambda batch: np.asarray(jitted(batch))
+    if backend == "torch":
+        import torch
+
+        def call(batch: Any) -> np.ndarray:
+            with torch.no_grad():
+                return keras.ops.convert_to_numpy(model(batch, training=False))
+
+        return call
+    return lambda batch: keras.ops.convert_to_numpy(model(batch, training=False))
 
 
 EXPORT_FILES = {"tf_saved_model": "saved_model.pb", "torch": "model.pt2", "jax": "model.jax"}

@@ -87,3 +87,17 @@ def test_make_dataset_shuffle_is_seeded_and_keeps_every_example():
 def test_make_dataset_rejects_bad_batch_size():
     with pytest.raises(ValueError, match="batch_size"):
         pipeline.make_dataset(np.zeros(3), batch_size=0)
+
+
+def test_array_batches_are_seeded_reshuffled_each_epoch_and_keep_every_example():
+    x, y = np.arange(10, dtype="float32")[:, None], np.arange(10)
+    batches = pipeline.array_batches(x, y, batch_size=4, shuffle=True, seed=3)
+    assert len(batches) == 3 and batches[2][0].shape == (2, 1)
+    first = np.concatenate([batches[i][1] for i in range(len(batches))])
+    again = pipeline.array_batches(x, y, batch_size=4, shuffle=True, seed=3)
+    assert np.array_equal(first, np.concatenate([again[i][1] for i in range(3)]))
+    assert sorted(first) == list(range(10))
+    batches.on_epoch_end()
+    assert not np.array_equal(first, np.concatenate([batches[i][1] for i in range(3)]))
+    with pytest.raises(IndexError, match="out of range"):
+        batches[3]
