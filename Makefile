@@ -10,6 +10,7 @@ export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help install data book test check lint format pair clean student assignments book-student notebooks test-notebooks test-jax test-backends
+.PHONY: gpu-wheels gpu-data gpu-bundle test-gpu
 .PHONY: assets test-site chromium linkcheck
 # The browser `make test-site` drives (Debian's package; any Chrome/Chromium works).
 CHROMIUM ?= /usr/bin/chromium
@@ -30,9 +31,12 @@ help:
 	@echo "make student      - student notebooks, solutions removed, into _build/student"
 	@echo "make assignments  - nbgrader course folder, one assignment per part, into _build/nbgrader"
 	@echo "make book-student - the site with solutions hidden, into _build/student-html"
+	@echo "The GPU run (JAX and PyTorch, mixed precision; README 'Running on a GPU'):"
+	@echo "make gpu-bundle   - wheels and datasets for a machine without internet, into _build/gpu"
+	@echo "make test-gpu     - nbval over every notebook and the CNN benchmark per backend, one JSON"
 
 $(STAMP): requirements.txt pyproject.toml authoring/pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version' 
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11, 5), "Python 3.11.5+ is needed (the pins need it), found " + sys.version' 
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -124,6 +128,42 @@ chromium:
 
 linkcheck: install data assets
 	$(BIN)/jupyter-book build . --builder linkcheck
+
+# The GPU run: benchmarks/gpu_run.py on a machine with JAX and PyTorch but no internet
+# and no TensorFlow. `make gpu-bundle` (here, online) fills _build/gpu; carry that
+# folder to the GPU machine and run `make test-gpu` there (its python3, no .venv).
+GPU_DIR := _build/gpu
+GPU_PYTHON_VERSION ?= 3.12
+GPU_PLATFORMS := manylinux_2_28_x86_64 manylinux_2_27_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64
+GPU_BACKENDS ?= jax torch
+GPU_NOTEBOOKS ?=
+GPU_KIND ?= gpu
+GPU_MIXED ?= 1
+GPU_JOBS ?= 1
+GPU_ARGS ?=
+GPU_PY := $(if $(wildcard $(PY)),$(PY),python3)
+
+gpu-wheels: install
+	rm -rf $(GPU_DIR)/wheels
+	$(PY) -m pip download --quiet --no-deps --only-binary=:all: --implementation cp \
+		--python-version $(GPU_PYTHON_VERSION) $(addprefix --platform ,$(GPU_PLATFORMS)) \
+		-d $(GPU_DIR)/wheels -r benchmarks/gpu-requirements.txt
+	du -sh $(GPU_DIR)/wheels
+
+gpu-data: data
+	rm -rf $(GPU_DIR)/datasets
+	$(PY) benchmarks/gpu_run.py --pack-data $(GPU_DIR)/datasets
+	du -sh $(GPU_DIR)/datasets
+
+gpu-bundle: gpu-wheels gpu-data
+	du -sh $(GPU_DIR)
+
+test-gpu:
+	$(GPU_PY) benchmarks/gpu_run.py --kind $(GPU_KIND) --backends $(GPU_BACKENDS) \
+		$(if $(GPU_NOTEBOOKS),--notebooks $(GPU_NOTEBOOKS)) --jobs $(GPU_JOBS) \
+		$(if $(filter 1,$(GPU_MIXED)),--mixed-precision,--no-mixed-precision) \
+		$(if $(wildcard $(GPU_DIR)/wheels/*.whl),--wheels $(GPU_DIR)/wheels) \
+		$(if $(wildcard $(GPU_DIR)/datasets),--data $(GPU_DIR)/datasets) $(GPU_ARGS)
 
 clean:
 	rm -rf _build

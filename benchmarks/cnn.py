@@ -78,12 +78,16 @@ CONFIGS: dict[tuple[str, str], dict[str, Any]] = {
 
 
 def machine() -> dict[str, Any]:
-    """Where the benchmark ran: CPU model, cores, versions, device as the book reports it."""
+    """Where the benchmark ran: CPU model, cores, versions, device as the book reports it.
+
+    Works on every Keras backend (the GPU run uses JAX and PyTorch, without TensorFlow).
+    """
     import keras
     import sklearn
-    import tensorflow as tf
 
     from companion import device
+
+    info = device.describe()
 
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
@@ -93,12 +97,14 @@ def machine() -> dict[str, Any]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     return {
-        "device": device.describe().device,
+        "device": info.device,
         "cpu": cpu,
         "cores": os.cpu_count(),
         "system": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
-        "tensorflow": tf.__version__,
+        "tensorflow": info.tensorflow,
+        "backend": info.backend,
+        "backend_version": info.backend_version,
         "keras": keras.__version__,
         "numpy": np.__version__,
         "scikit-learn": sklearn.__version__,
@@ -196,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = machine()
     if not args.json:
         print(
-            f"# {meta['device']} | {meta['cpu']} | TF {meta['tensorflow']} | Keras {meta['keras']}"
+            f"# {meta['device']} | {meta['cpu']} | {meta['backend']} {meta['backend_version']} "
+            f"| Keras {meta['keras']}"
         )
     results, arrays, loaded = [], None, None
     for dataset, name in selected:

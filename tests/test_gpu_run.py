@@ -1,0 +1,137 @@
+"""The GPU run's script (benchmarks/gpu_run.py) and the Run-times page's tables built from it."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from authoring import book, runtimes
+
+ROOT = book.REPO_ROOT
+_spec = importlib.util.spec_from_file_location("gpu_run", ROOT / "benchmarks" / "gpu_run.py")
+gpu_run = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gpu_run)
+
+NBVAL_FAILURE = """\
+.......F.F....                                                           [100%]
+=================================== FAILURES ===================================
+\x1b[31m_______________________ book/math/tensors.ipynb::Cell 7 ________________________\x1b[0m
+Notebook cell execution failed
+Cell 7: Cell execution caused an exception
+\x1b[31mAttributeError\x1b[39m                            Traceback (most recent call last)
+----> 9 Z_keras = layer(X).numpy()
+\x1b[31mAttributeError\x1b[39m: 'jaxlib._jax.ArrayImpl' object has no attribute 'numpy'
+_______________________ book/math/tensors.ipynb::Cell 9 ________________________
+Notebook cell execution failed
+NameError                                 Traceback (most recent call last)
+NameError: name 'num_params' is not defined
+=========================== short test summary info ============================
+FAILED book/math/tensors.ipynb::Cell 7 - Notebook cell execution failed
+2 failed, 12 passed in 47.41s
+"""
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)", line)
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+    return pins
+
+
+def test_gpu_wheels_have_the_versions_of_requirements_txt():
+    wanted = _pins(ROOT / "benchmarks" / "gpu-requirements.txt")
+    pinned = _pins(ROOT / "requirements.txt")
+    assert {"keras", "nbval", "jupytext", "ipykernel"} <= set(wanted)
+    differ = {name: (v, pinned.get(name)) for name, v in wanted.items() if pinned.get(name) != v}
+    assert not differ, f"benchmarks/gpu-requirements.txt differs from requirements.txt: {differ}"
+
+
+def test_parse_nbval_names_each_failing_cell_and_its_error():
+    failures = gpu_run.parse_nbval(NBVAL_FAILURE)
+    assert failures == {
+        "Cell 7": "AttributeError: 'jaxlib._jax.ArrayImpl' object has no attribute 'numpy'"
+        " at: Z_keras = layer(X).numpy()",
+        "Cell 9": "NameError: name 'num_params' is not defined",
+    }
+    assert gpu_run.parse_nbval("14 passed in 3.2s") == {}
+
+
+def test_environment_follows_the_mixed_precision_contract(tmp_path):
+    env = gpu_run.run_environment("torch", True, tmp_path / "site", tmp_path / "data")
+    assert env["KERAS_BACKEND"] == "torch"
+    assert env["COMPANION_MIXED_PRECISION"] == "1"
+    assert env["COMPANION_CACHE_DIR"] == str(tmp_path / "data")
+    assert env["PYTHONPATH"].split(":")[:2] == [str(ROOT), str(tmp_path / "site")]
+    assert gpu_run.run_environment("jax", False, None, None)["COMPANION_MIXED_PRECISION"] == "0"
+
+
+def test_arguments_default_to_every_backend_with_mixed_precision():
+    args = gpu_run.parse_args([])
+    assert args.backends == ["jax", "torch"] and args.mixed_precision
+    assert args.out == ROOT / "benchmarks" / "results" / "notebooks-gpu.json"
+    assert gpu_run.parse_args(["--bench", "--dataset mnist"]).bench == ["--dataset", "mnist"]
+    with pytest.raises(SystemExit):
+        gpu_run.parse_args(["--jobs", "0"])
+
+
+def test_default_notebooks_are_those_make_test_runs():
+    expected = [str(page.relative_to(ROOT)) for page in book.notebook_pages()]
+    assert gpu_run.default_notebooks() == expected
+
+
+def _run(kind: str, backend: str, passed: bool) -> dict:
+    result = {"notebook": "book/math/tensors.ipynb", "passed": passed, "seconds": 12.3}
+    if not passed:
+        result["failed_cells"] = {"Cell 7": "AttributeError: x"}
+    return {
+        "benchmark": "notebooks",
+        "kind": kind,
+        "date": "2026-12-02T02:00:00+00:00",
+        "machine": {
+            "python": "3.12.3",
+            "gpu": "NVIDIA H200, 580.159.04" if kind == "gpu" else None,
+        },
+        "settings": {"jobs": 1, "load_average_start": 1.0},
+        "backends": {
+            backend: {
+                "setup": {"device": "X", "backend_version": "1.0", "keras": "3", "precision": "p"},
+                "notebooks": [result],
+            }
+        },
+    }
+
+
+def test_run_times_table_says_when_no_gpu_run_is_recorded(tmp_path):
+    (tmp_path / "notebooks-cpu.json").write_text(json.dumps(_run("cpu", "torch", True)))
+    runs = runtimes.load_runs(tmp_path)
+    table = runtimes.runs_table(runs)
+    assert "| CPU, PyTorch | GPU (JAX and PyTorch) |" in table
+    assert "| `book/math/tensors.ipynb` | 12 s | no GPU run recorded yet |" in table
+    assert runtimes.gpu_status(runs).startswith("No GPU run has been recorded yet")
+
+
+def test_run_times_table_shows_gpu_runs_first_and_failures(tmp_path):
+    (tmp_path / "notebooks-cpu.json").write_text(json.dumps(_run("cpu", "torch", True)))
+    (tmp_path / "notebooks-gpu.json").write_text(json.dumps(_run("gpu", "jax", False)))
+    runs = runtimes.load_runs(tmp_path)
+    table = runtimes.runs_table(runs)
+    assert "| Notebook | GPU, JAX | CPU, PyTorch |" in table
+    assert "failed (Cell 7) after 12 s" in table
+    assert "passed 0 of 1 notebook runs" in runtimes.gpu_status(runs)
+    assert "Python 3.12.3" in runtimes.run_details(runs)
+
+
+def test_committed_runs_render():
+    runs = runtimes.load_runs()
+    assert runtimes.runs_table(runs).startswith(("| Notebook", "No notebook run"))
+
+
+def test_a_notebook_stopped_at_the_time_limit_is_not_called_a_failure_of_a_cell():
+    stopped = {"passed": False, "seconds": 1500.2, "timed_out": True, "failed_cells": {"?": "x"}}
+    assert runtimes._cell(stopped) == "stopped at the time limit, 1500 s"
