@@ -546,7 +546,11 @@ def test_layer_norm_matches_keras_layer_normalization(x, seed, epsilon):
     layer.build(x.shape)
     layer.set_weights([gamma, beta])
     expected = keras.ops.convert_to_numpy(layer(x))
-    np.testing.assert_allclose(nn.layer_norm(x, gamma, beta, epsilon=epsilon), expected, atol=1e-7)
+    # Off TensorFlow, Keras computes this float64 layer in float32 (see KERAS_FLOAT64): its
+    # rounding of x, amplified by 1/sqrt(var + epsilon) on near-constant rows, bounds the gap.
+    float32_gap = 1e-6 * (1 + np.abs(x).max()) * (1 + np.abs(gamma).max()) / np.sqrt(epsilon)
+    ours = nn.layer_norm(x, gamma, beta, epsilon=epsilon)
+    np.testing.assert_allclose(ours, expected, atol=1e-7 if KERAS_FLOAT64 else float32_gap)
 
 
 def test_layer_norm_rows_have_zero_mean_and_unit_variance_on_any_leading_shape():
