@@ -260,7 +260,15 @@ def _math_block(directive, doc: str, build: Build) -> str:
     return body
 
 
-_DIRECTIVES = {"mermaid": _mermaid, "math": _math_block}
+def _execution_table(directive, doc: str, build: Build) -> str:
+    # The table is the build's execution cache, which only the site has; point there.
+    return (
+        f"*The table of each page's execution time in the last build is on "
+        f"[the site's Run times page]({build.url(doc + '.html')}).*"
+    )
+
+
+_DIRECTIVES = {"mermaid": _mermaid, "math": _math_block, "nb-exec-table": _execution_table}
 
 
 def _render_directive(directive, doc: str, build: Build) -> str:
