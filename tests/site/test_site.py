@@ -250,6 +250,9 @@ def _search(page: Any, server: str, query: str) -> list[str]:
         "() => document.querySelector('#search-results .search-summary, #search-results p')",
         timeout=30_000,
     )
+    # The results page goes on fetching each hit's text for its summary; let it finish, so
+    # that the next navigation aborts nothing.
+    page.wait_for_load_state("networkidle")
     return page.eval_on_selector_all("#search-results li a", "as => as.map((a) => a.href)")
 
 
@@ -262,7 +265,9 @@ def test_search_finds_a_glossary_term_and_a_chapter_title(
     assert any("book/appendix/glossary.html" in hit for hit in hits), (term, hits)
     chapters = [page for page in book.notebook_pages() if "appendix" not in page.parts]
     chapter = chapters[-1].relative_to(book.REPO_ROOT).with_suffix(".html")  # the last chapter
-    title = re.search(r"<h1>(.*?)<a", (SITE / chapter).read_text(encoding="utf-8"), re.DOTALL)
+    # The page's own heading (it has a headerlink), not the site title's <h1> before it.
+    heading = r'<h1>((?:(?!</h1>).)*?)<a class="headerlink"'
+    title = re.search(heading, (SITE / chapter).read_text(encoding="utf-8"), re.DOTALL)
     assert title, f"{chapter} has no h1"
     title_text = " ".join(re.sub(r"<[^>]+>", "", title.group(1)).split())
     hits = _search(page, server, title_text)
