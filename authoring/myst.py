@@ -165,6 +165,11 @@ def exercise_markup(text: str) -> list[ExerciseMarkup]:
     ]
 
 
+def _region(lines: Sequence[str], exercise_id: str, start: int, end: int) -> SolutionRegion:
+    """The solution of ``exercise_id`` spanning ``lines[start]`` to ``lines[end]``, inclusive."""
+    return SolutionRegion(exercise_id, start, end, "\n".join(lines[start : end + 1]))
+
+
 def solution_regions(text: str) -> list[SolutionRegion]:
     """The solutions of a chapter: gated ``solution-start``..``solution-end`` and ``{solution}``.
 
@@ -187,24 +192,10 @@ def solution_regions(text: str) -> list[SolutionRegion]:
                 raise ValueError(
                     f"solution-end on line {directive.start + 1} has no solution-start before it."
                 )
-            regions.append(
-                SolutionRegion(
-                    exercise_id=open_start.argument,
-                    start=open_start.start,
-                    end=directive.end,
-                    text="\n".join(lines[open_start.start : directive.end + 1]),
-                )
-            )
+            regions.append(_region(lines, open_start.argument, open_start.start, directive.end))
             open_start = None
         elif directive.name == "solution" and open_start is None:
-            regions.append(
-                SolutionRegion(
-                    exercise_id=directive.argument,
-                    start=directive.start,
-                    end=directive.end,
-                    text="\n".join(lines[directive.start : directive.end + 1]),
-                )
-            )
+            regions.append(_region(lines, directive.argument, directive.start, directive.end))
     if open_start is not None:
         raise ValueError(
             f"solution-start on line {open_start.start + 1} ({open_start.argument}) has no solution-end."
