@@ -1,4 +1,4 @@
-"""Small language models: characters to ids, a bigram baseline, a tiny GPT, e-mail text.
+"""Small language models: characters and words to ids, a bigram baseline, a tiny GPT, e-mail text.
 
 The Transformer pieces (:class:`TokenAndPositionEmbedding`, :class:`TransformerBlock`,
 :func:`build_tiny_gpt`) are ordinary Keras layers, so a chapter can count their
@@ -12,6 +12,7 @@ import email
 import email.policy
 import html
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -24,13 +25,17 @@ __all__ = [
     "CharVocabulary",
     "TokenAndPositionEmbedding",
     "TransformerBlock",
+    "WordVocabulary",
     "bigram_cross_entropy",
     "bigram_table",
     "build_tiny_gpt",
     "char_vocabulary",
+    "encode_texts",
     "encode_words",
     "message_text",
     "sample_words",
+    "standardize",
+    "word_vocabulary",
 ]
 
 PAD = 0  # id of the padding token: ignored by the loss
@@ -104,6 +109,65 @@ def encode_words(
         x[row, : len(ids) + 1] = [BOUNDARY, *ids]
         y[row, : len(ids) + 1] = [*ids, BOUNDARY]
     return x, y
+
+
+# --------------------------------------------------------------------------- words
+# The characters Keras's TextVectorization strips by default ("lower_and_strip_punctuation").
+_PUNCTUATION = re.compile(r"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~']")
+UNKNOWN = "[UNK]"
+
+
+def standardize(text: str) -> str:
+    """``text`` in lower case without ASCII punctuation, like TextVectorization's default.
+
+    Used in: Part 4, Classifying messages, through :func:`word_vocabulary`.
+    """
+    return _PUNCTUATION.sub("", text.lower())
+
+
+@dataclass(frozen=True)
+class WordVocabulary:
+    """Words and their ids: 0 is padding, 1 is ``[UNK]`` (any word not kept), then words."""
+
+    words: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.words)
+
+
+def word_vocabulary(texts: Iterable[str], max_tokens: int) -> WordVocabulary:
+    """The ``max_tokens - 2`` most frequent words of ``texts``, after padding and ``[UNK]``.
+
+    Words are split on whitespace after :func:`standardize`; ties keep the order in which
+    the words first appear. Plain Python, so it runs on every Keras backend (Keras's
+    ``TextVectorization`` layer needs TensorFlow installed). Used in: Part 4, Classifying messages.
+    """
+    if isinstance(texts, str):
+        raise TypeError("texts must be a collection of strings, got a single str.")
+    if max_tokens < 3:
+        raise ValueError(
+            f"max_tokens must be at least 3 (padding, [UNK], a word), got {max_tokens}."
+        )
+    counts = Counter(word for text in texts for word in standardize(text).split())
+    kept = [word for word, _ in counts.most_common(max_tokens - 2)]
+    return WordVocabulary(("", UNKNOWN, *kept))
+
+
+def encode_texts(texts: Sequence[str], vocab: WordVocabulary, length: int) -> np.ndarray:
+    """The ids of the first ``length`` words of each text, ``(len(texts), length)`` int64.
+
+    Words outside ``vocab`` get id 1 (``[UNK]``); shorter texts are padded with 0 at the
+    end, which an ``Embedding(mask_zero=True)`` ignores. Used in: Part 4, Classifying messages.
+    """
+    if length < 1:
+        raise ValueError(f"length must be at least 1, got {length}.")
+    index = {word: i for i, word in enumerate(vocab.words) if i >= 2}
+    ids = np.zeros((len(texts), length), dtype=np.int64)
+    for row, text in enumerate(texts):
+        words = standardize(text).split()[:length]
+        ids[row, : len(words)] = [index.get(word, 1) for word in words]
+    return ids
 
 
 # --------------------------------------------------------------------------- bigram baseline

@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PARTS = {"intro": "Front matter", "concepts": "Part 1", "math": "Part 2", "cnn": "Part 3",
          "applications": "Part 4"}  # fmt: skip
 USED_IN = re.compile(r"Used in:(?P<text>.*?)(?:\n\s*\n|\Z)", re.DOTALL)
-# data.py is being split by engineer `colab`; its lines are fixed when that lands.
 
 
 def _title(source: Path) -> str:

@@ -14,9 +14,12 @@ from companion.language import (
     bigram_table,
     build_tiny_gpt,
     char_vocabulary,
+    encode_texts,
     encode_words,
     message_text,
     sample_words,
+    standardize,
+    word_vocabulary,
 )
 
 
@@ -128,3 +131,39 @@ def test_message_text_keeps_subject_and_body_and_strips_html():
     assert "relay.example" not in text and "R0lG" not in text
     with pytest.raises(TypeError, match="str"):
         message_text(b"bytes")
+
+
+# Every word has its own count (5, 4, 3, 2, 1), so the vocabulary order has no ties.
+CORPUS = ["Spam, spam; SPAM! eggs", "spam eggs and ham.", "Eggs? Ham and spam", "eggs ham toast"]
+
+
+def test_word_vocabulary_orders_words_by_count_after_padding_and_unknown():
+    vocab = word_vocabulary(CORPUS, max_tokens=5)
+    assert vocab.words == ("", "[UNK]", "spam", "eggs", "ham") and vocab.size == 5
+    assert standardize("It's a [test]-run!") == "its a testrun"
+
+
+def test_encode_texts_pads_truncates_and_marks_unknown_words():
+    vocab = word_vocabulary(CORPUS, max_tokens=5)
+    ids = encode_texts(["ham and SPAM", "eggs eggs eggs eggs"], vocab, length=3)
+    assert ids.dtype == np.int64
+    assert ids.tolist() == [[4, 1, 2], [3, 3, 3]]
+    assert encode_texts(["toast"], vocab, length=2).tolist() == [[1, 0]]
+
+
+def test_word_ids_match_keras_text_vectorization_where_tensorflow_is_installed():
+    pytest.importorskip("tensorflow")
+    layer = keras.layers.TextVectorization(max_tokens=6, output_sequence_length=4)
+    layer.adapt(np.asarray(CORPUS))
+    vocab = word_vocabulary(CORPUS, max_tokens=6)
+    assert tuple(layer.get_vocabulary()) == vocab.words
+    texts = [*CORPUS, "toast and jam, spam"]
+    expected = keras.ops.convert_to_numpy(layer(np.asarray(texts)))
+    assert encode_texts(texts, vocab, length=4).tolist() == expected.tolist()
+
+
+def test_word_vocabulary_rejects_a_single_string_and_a_tiny_budget():
+    with pytest.raises(TypeError, match="single str"):
+        word_vocabulary("spam spam", max_tokens=5)
+    with pytest.raises(ValueError, match="at least 3"):
+        word_vocabulary(CORPUS, max_tokens=2)
