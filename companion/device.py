@@ -43,10 +43,14 @@ class DeviceInfo:
     precision_policy: str
     tensorflow: str | None = None  # installed TensorFlow version, whichever backend runs
 
+    @property
+    def backend_name(self) -> str:
+        """The backend as its authors write it: ``TensorFlow``, ``JAX`` or ``PyTorch``."""
+        return _BACKEND_NAMES.get(self.backend, self.backend)
+
     def __str__(self) -> str:
-        name = _BACKEND_NAMES.get(self.backend, self.backend)
         return (
-            f"Python {self.python} | Keras {self.keras} | backend: {name} {self.backend_version} "
+            f"Python {self.python} | Keras {self.keras} | backend: {self.backend_name} {self.backend_version} "
             f"| device: {self.device} | precision: {self.precision_policy}"
         )
 
