@@ -40,9 +40,8 @@ KINDS = ("gpu", "cpu", "cpu-dry-run")
 BACKENDS = ("jax", "torch", "tensorflow")
 # The benchmark rows run on each backend: the baseline and the MNIST headline.
 DEFAULT_BENCH = "--dataset mnist --config baseline --config headline"
-CELL_TIMEOUT_S = (
-    900  # nbval's limit per cell; a CPU run of the whole book needs --cell-timeout 1800
-)
+# nbval's limit per cell; a CPU run of the whole book needs --cell-timeout 1800.
+CELL_TIMEOUT_S = 900
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # nbval's report: a "____ book/x.ipynb::Cell 7 ____" header per failing cell, then its traceback.
 CELL_HEADER = re.compile(r"^_{3,} \S+::(Cell \d+) _{3,}$", re.MULTILINE)
