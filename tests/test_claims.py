@@ -40,7 +40,7 @@ COMPARING = re.compile(
     re.IGNORECASE,
 )
 GLUE_ROLE = re.compile(r"\{glue:text\}`([A-Za-z_]\w*)")
-SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z*({])")
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z*({`])")
 
 
 def comparing_sentences(markdown: str) -> list[tuple[str, list[str]]]:
@@ -134,7 +134,6 @@ PENDING_PAGES: set[str] = {
     "book/applications/tiny-gpt.md",
     # Being converted on this branch.
     "book/cnn/baseline.md",
-    "book/cnn/improving.md",
     "book/cnn/inside.md",
     "book/cnn/product.md",
     "book/concepts/pretraining.md",
