@@ -42,7 +42,8 @@ def extract_base(model: keras.Model, *, name: str = "conv_base") -> keras.Model:
 
     The returned base shares its layers with ``model``; :func:`build_transfer_model`
     copies it before training, so the original stays untouched.
-    Used in: Part 3, From model to product (through :func:`compare_label_budgets`).
+    Used in: Part 1, Pretraining and fine-tuning; Part 3, From model to product (through
+    :func:`compare_label_budgets`).
     """
     import keras
 
@@ -69,7 +70,8 @@ def build_transfer_model(
     ``freeze=True`` keeps the base's weights fixed (only the head learns; batch
     normalization runs in inference mode); ``copy=True`` clones the base with its
     trained weights so that several runs start from the same point.
-    Used in: Part 3, From model to product (through :func:`compare_label_budgets`).
+    Used in: Part 1, Pretraining and fine-tuning; Part 3, From model to product (through
+    :func:`compare_label_budgets`).
     """
     import keras
     from keras import layers
@@ -249,7 +251,7 @@ def correct_by_seed(table: pd.DataFrame, labels: int, method: str) -> np.ndarray
     ``table`` comes from :func:`compare_label_budgets` with ``keep_correct=True``; two
     such arrays, of the same seeds, are what :func:`companion.comparison.compare` pairs.
     Raises ``ValueError`` when the column or the runs are missing.
-    Used in: Part 3, From model to product.
+    Used in: Part 3, From model to product; Part 1, Pretraining and fine-tuning.
     """
     if "correct" not in table.columns:
         raise ValueError(

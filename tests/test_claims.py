@@ -136,7 +136,6 @@ PENDING_PAGES: set[str] = {
     # Being converted on this branch.
     "book/cnn/baseline.md",
     "book/cnn/inside.md",
-    "book/concepts/pretraining.md",
 }
 GAP_WORDS = re.compile(
     r"(?<![\w-])(beats?|beating|trails?|trailing|outperforms?|gains?|gap|(?<!largest )differences?|"
