@@ -134,7 +134,6 @@ PENDING_PAGES: set[str] = {
     "book/applications/recommendation.md",
     "book/applications/tiny-gpt.md",
     # Being converted on this branch.
-    "book/cnn/baseline.md",
     "book/cnn/inside.md",
 }
 GAP_WORDS = re.compile(
