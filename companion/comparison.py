@@ -76,7 +76,7 @@ def compare(
     ``level`` is the interval's coverage (also 1 − the test's significance level).
     Raises ``ValueError`` for shapes or values that cannot be compared.
     Used in: Part 1, Pretraining and fine-tuning; Part 3, A baseline CNN; Making it better;
-    From model to product.
+    Looking inside; From model to product.
     """
     if not 0.5 <= level < 1:
         raise ValueError(f"level must be in [0.5, 1), e.g. 0.95; got {level!r}.")
