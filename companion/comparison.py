@@ -46,7 +46,8 @@ class Comparison:
     def sentence(self, a: str, b: str, *, scale: float = 100.0, unit: str = "points") -> str:
         """One plain sentence, e.g. "A beats B by 1.2 points (95% interval 0.4 to 2.0 points)".
 
-        Used in: Part 1, Pretraining and fine-tuning; Part 3, Making it better.
+        Used in: Part 1, Pretraining and fine-tuning; Part 3, Making it better; Part 4,
+        Recommendation.
         """
         interval = (
             f"{self.level:.0%} interval {scale * self.low:.2f} to {scale * self.high:.2f} {unit}"
@@ -76,7 +77,7 @@ def compare(
     ``level`` is the interval's coverage (also 1 − the test's significance level).
     Raises ``ValueError`` for shapes or values that cannot be compared.
     Used in: Part 1, Pretraining and fine-tuning; Part 3, A baseline CNN; Making it better;
-    Looking inside; From model to product.
+    Looking inside; From model to product; Part 4, Recommendation.
     """
     if not 0.5 <= level < 1:
         raise ValueError(f"level must be in [0.5, 1), e.g. 0.95; got {level!r}.")
