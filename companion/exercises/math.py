@@ -698,7 +698,9 @@ register(
         solution=(
             "The shift cancels in x - mu and the scale in the ratio to sigma (up to eps); a < 0 flips the sign. "
             "With gamma = 1 the gradient sums to 0 (x_hat has mean 0) and is orthogonal to x_hat (x_hat has "
-            "mean square 1): a weight matrix just before a normalisation learns only the direction of its output."
+            "mean square 1). A weight matrix W whose output alone is normalised, LN(xW), can grow or shrink without "
+            "changing the output: only the direction of its output is learned. Post-LN's LN(x + F(x)) forgets only "
+            "the scale of the whole sum: scaling W changes the balance between x and F(x), so the output changes."
         ),
     ),
     Exercise(
