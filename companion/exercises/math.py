@@ -407,7 +407,7 @@ register(
         difficulty="medium",
         minutes=15,
         hint="np.linalg.eigvalsh gives the eigenvalues of a symmetric matrix in increasing order.",
-        solution="def max_stable_lr(A):\n    return 2.0 / np.linalg.eigvalsh(np.asarray(A, dtype=float))[-1]",
+        solution="def max_stable_lr(M):\n    return 2.0 / np.linalg.eigvalsh(np.asarray(M, dtype=float))[-1]",
         cases=_max_lr_cases,
     ),
     Exercise(
@@ -430,9 +430,10 @@ register(
         minutes=15,
         hint="Keep a step counter t across epochs and use lr = 0.01 / (1 + t / 2000) in the update.",
         solution=(
-            "A constant rate leaves the iterate wandering in a region of size proportional to lr around the "
-            "minimum; a decaying rate shrinks the wandering while the total distance the steps can cover "
-            "still grows without bound, so the final loss gets close to the best possible."
+            "A constant rate leaves the iterate wandering around the minimum with a variance proportional to lr "
+            "(a radius proportional to sqrt(lr)); a decaying rate removes this floor when the steps still sum to "
+            "infinity (sum lr_t = inf, so the iterate can travel far enough) and their squares do not "
+            "(sum lr_t^2 < inf, so the injected noise stays bounded), as lr_t = lr_0 / (1 + t / tau) does."
         ),
     ),
 )
@@ -622,7 +623,8 @@ register(
         solution=(
             "Permuting the rows of X permutes rows and columns of the scores alike; softmax is row-wise and the "
             "weighted sum ignores order, so the output is permuted the same way. Language models add position "
-            "information to break this symmetry; a causal mask already depends on positions, so it breaks it too."
+            "information to break this symmetry (added to the token embeddings, or by rotating the queries and keys); "
+            "a causal mask already depends on positions, so it breaks it too."
         ),
     ),
 )
