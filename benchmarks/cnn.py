@@ -137,10 +137,17 @@ def run(
     cpu_seconds = time.process_time() - cpu_start
     y_pred, _ = evaluation.predict_classes(model, x_test)
     val_accuracy = history.history["val_accuracy"]
+    # The same weights with batch normalization's running statistics re-estimated on
+    # 4,096 training images ("Making it better": lagging statistics can cost accuracy).
+    recalibrated = None
+    if any(layer.__class__.__name__ == "BatchNormalization" for layer in model.layers):
+        models.recalibrate_batch_norm(model, x_train[:4096])
+        recalibrated = float(np.mean(evaluation.predict_classes(model, x_test)[0] == y_test))
     return {
         "dataset": dataset,
         "config": name,
         "test_accuracy": float(np.mean(y_pred == y_test)),
+        "test_accuracy_recalibrated": recalibrated,
         "train_seconds": round(history.train_seconds, 2),
         "device": info.device,
         "cpu_seconds": round(cpu_seconds, 2),
