@@ -113,6 +113,7 @@ def install_wheels(wheels: Path, site: Path) -> None:
 def run_environment(backend: str, mixed: bool, site: Path | None, data: Path | None) -> dict:
     """The environment a notebook or benchmark process of ``backend`` runs with."""
     env = dict(os.environ)
+    site, data = (Path(p).absolute() if p else None for p in (site, data))
     paths = [str(ROOT)] + ([str(site)] if site else [])
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
@@ -315,6 +316,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
     args.bench = shlex.split(args.bench)
     args.out = args.out or RESULTS_DIR / f"notebooks-{args.kind}.json"
+    # nbval starts each kernel in its notebook's folder, where a relative path means
+    # something else: every path handed to a kernel or a child process is made absolute
+    # against the folder the script was started from.
+    for name in ("data", "site", "wheels", "out", "pack_data"):
+        if getattr(args, name) is not None:
+            setattr(args, name, getattr(args, name).expanduser().absolute())
     return args
 
 

@@ -135,3 +135,45 @@ def test_committed_runs_render():
 def test_a_notebook_stopped_at_the_time_limit_is_not_called_a_failure_of_a_cell():
     stopped = {"passed": False, "seconds": 1500.2, "timed_out": True, "failed_cells": {"?": "x"}}
     assert runtimes._cell(stopped) == "stopped at the time limit, 1500 s"
+
+
+def test_relative_paths_are_made_absolute_for_the_kernels(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = gpu_run.parse_args(["--data", "cache", "--site", "site", "--out", "r/x.json"])
+    assert (args.data, args.site, args.out) == (
+        tmp_path / "cache",
+        tmp_path / "site",
+        tmp_path / "r" / "x.json",
+    )
+    env = gpu_run.run_environment("jax", True, Path("site"), Path("cache"))
+    assert env["COMPANION_CACHE_DIR"] == str(tmp_path / "cache")
+    assert env["PYTHONPATH"].split(":")[1] == str(tmp_path / "site")
+
+
+LOADS_CO2 = """\
+from companion import data
+series = data.load_co2(download=False)
+assert len(series) == 2284, len(series)
+"""
+
+
+@pytest.mark.slow
+def test_a_relative_data_folder_reaches_a_notebook_in_another_folder(tmp_path, monkeypatch):
+    """The GPU run of 2026-12-05 passed ``--data _build/gpu/datasets``: 12 notebooks failed."""
+    import nbformat
+    import statsmodels
+
+    csv = Path(statsmodels.__file__).parent / "datasets" / "co2" / "co2.csv"
+    (tmp_path / "cache" / "co2").mkdir(parents=True)
+    (tmp_path / "cache" / "co2" / "co2.csv").write_bytes(csv.read_bytes())
+    page = tmp_path / "pages" / "loads.ipynb"
+    page.parent.mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LOADS_CO2)])
+    nbformat.write(notebook, page)
+    monkeypatch.chdir(tmp_path)  # the kernel starts in pages/, where "cache" is not
+    monkeypatch.delenv("COMPANION_DATA_DIR", raising=False)
+    out = tmp_path / "run.json"
+    argv = ["--kind", "cpu-dry-run", "--backends", "jax", "--no-bench", "--data", "cache"]
+    code = gpu_run.main([*argv, "--notebooks", str(page), "--out", str(out)])
+    run = json.loads(out.read_text())["backends"]["jax"]["notebooks"][0]
+    assert code == 0 and run["passed"], run
