@@ -161,6 +161,7 @@ gpu-bundle: gpu-wheels gpu-data
 	du -sh $(GPU_DIR)
 
 test-gpu:
+	$(if $(filter-out 0 1,$(GPU_MIXED)),$(error GPU_MIXED must be 1 (mixed precision on, the default) or 0 (off), got '$(GPU_MIXED)': run e.g. make test-gpu GPU_MIXED=0))
 	$(GPU_PY) benchmarks/gpu_run.py --kind $(GPU_KIND) --backends $(GPU_BACKENDS) \
 		$(if $(GPU_NOTEBOOKS),--notebooks $(GPU_NOTEBOOKS)) --jobs $(GPU_JOBS) \
 		$(if $(filter 1,$(GPU_MIXED)),--mixed-precision,--no-mixed-precision) \

@@ -183,14 +183,22 @@ def save(results: list[dict[str, Any]], meta: dict[str, Any], path: Path = RESUL
     path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], action="append")
-    parser.add_argument("--config", action="append", help="run only configurations named so")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per line")
-    parser.add_argument("--no-save", action="store_true", help="do not write the results file")
-    args = parser.parse_args(argv)
+def config_names() -> str:
+    """The configurations, one line each with its datasets, for --help and the errors."""
+    names: dict[str, list[str]] = {}
+    for dataset, name in CONFIGS:
+        names.setdefault(name, []).append(dataset)
+    return "\n".join(f"  {name!r} ({', '.join(sets)})" for name, sets in names.items())
 
+
+def select(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The (dataset, config) pairs to run; a misspelled or unmatched name is an error."""
+    unknown = sorted(set(args.config or []) - {name for _, name in CONFIGS})
+    if unknown:
+        parser.error(
+            f"unknown --config {', '.join(map(repr, unknown))}. Use one of these names "
+            f"(quote those with spaces), or leave --config out to run them all:\n{config_names()}"
+        )
     selected = [
         key
         for key in CONFIGS
@@ -198,7 +206,28 @@ def main(argv: list[str] | None = None) -> int:
         and (not args.config or key[1] in args.config)
     ]
     if not selected:
-        parser.error("no configuration matches --dataset/--config")
+        parser.error(
+            f"no configuration is defined for --dataset {' '.join(args.dataset)} with --config "
+            f"{', '.join(map(repr, args.config))}; each name runs on these datasets:\n"
+            f"{config_names()}"
+        )
+    return selected
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=f"configurations (--config NAME, repeatable):\n{config_names()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], action="append")
+    parser.add_argument(
+        "--config", action="append", metavar="NAME", help="run only these (listed below)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object per line")
+    parser.add_argument("--no-save", action="store_true", help="do not write the results file")
+    args = parser.parse_args(argv)
+    selected = select(parser, args)
     meta = machine()
     if not args.json:
         print(

@@ -249,6 +249,26 @@ def versions(names: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
+NO_GPU_FIX = (
+    "The Run-times page would show a CPU run as a GPU run. On a GPU machine, check that "
+    "`nvidia-smi` lists the GPU and that the backend's CUDA wheels are installed; to rehearse "
+    "on a CPU, run `make test-gpu GPU_KIND=cpu-dry-run` (or pass --kind cpu-dry-run)."
+)
+
+
+def check_kind(kind: str, gpu: str | None) -> None:
+    """Refuse ``--kind gpu`` on a machine where ``nvidia-smi`` shows no GPU."""
+    if kind == "gpu" and gpu is None:
+        raise SystemExit(f"--kind gpu, but nvidia-smi shows no GPU on this machine. {NO_GPU_FIX}")
+
+
+def check_backend_device(kind: str, backend: str, setup: dict[str, Any]) -> None:
+    """Refuse ``--kind gpu`` when ``backend`` itself runs on the CPU (a CPU-only wheel)."""
+    found = str(setup.get("device", setup.get("error", "?")))
+    if kind == "gpu" and not found.startswith("GPU"):
+        raise SystemExit(f"--kind gpu, but {backend} runs on {found[:200]!r}. {NO_GPU_FIX}")
+
+
 def write(document: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
@@ -266,6 +286,7 @@ def run_backend(
     entry: dict[str, Any] = {"setup": probe_backend(env), "notebooks": [], "benchmark": None}
     document["backends"][backend] = entry
     print(f"[{backend}] {entry['setup']}", flush=True)
+    check_backend_device(args.kind, backend, entry["setup"])
     start, lock = time.perf_counter(), threading.Lock()
 
     def one(notebook: str) -> None:
@@ -330,6 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.pack_data:
         print(f"packed the datasets into {pack_data(args.pack_data)}")
         return 0
+    found = machine()
+    check_kind(args.kind, found["gpu"])
     site = None
     if args.wheels and missing_modules():
         print(f"installing {args.wheels} into {args.site} (missing: {missing_modules()})")
@@ -345,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "benchmark": "notebooks",
         "kind": args.kind,
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": found,
         "versions": versions(
             ["keras", "jax", "jaxlib", "torch", "numpy", "nbval", "tensorflow", "tensorflow-cpu"]
         ),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -177,3 +179,30 @@ def test_a_relative_data_folder_reaches_a_notebook_in_another_folder(tmp_path, m
     code = gpu_run.main([*argv, "--notebooks", str(page), "--out", str(out)])
     run = json.loads(out.read_text())["backends"]["jax"]["notebooks"][0]
     assert code == 0 and run["passed"], run
+
+
+def test_a_gpu_run_on_a_machine_without_a_gpu_is_refused_with_the_dry_run_named(monkeypatch):
+    monkeypatch.setattr(gpu_run, "machine", lambda: {"gpu": None})
+    with pytest.raises(SystemExit) as stopped:
+        gpu_run.main(["--kind", "gpu", "--notebooks", "book/math/tensors.ipynb"])
+    message = str(stopped.value.code)
+    assert "nvidia-smi shows no GPU" in message and "GPU_KIND=cpu-dry-run" in message
+    gpu_run.check_kind("cpu-dry-run", None)  # an honest label runs
+
+
+def test_a_backend_that_runs_on_the_cpu_is_refused_under_kind_gpu():
+    with pytest.raises(SystemExit, match=r"jax runs on 'CPU \(x86_64, 16 cores\)'.*cpu-dry-run"):
+        gpu_run.check_backend_device("gpu", "jax", {"device": "CPU (x86_64, 16 cores)"})
+    gpu_run.check_backend_device("gpu", "jax", {"device": "GPU (NVIDIA H100 80GB HBM3)"})
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_test_gpu_refuses_a_gpu_mixed_value_it_does_not_know():
+    done = subprocess.run(
+        ["make", "-n", "test-gpu", "GPU_MIXED=yes"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert "GPU_MIXED must be 1 (mixed precision on, the default) or 0 (off), got 'yes'" in (
+        done.stderr
+    )
+    assert "GPU_MIXED=0" in done.stderr
