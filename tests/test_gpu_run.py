@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -206,3 +207,20 @@ def test_make_test_gpu_refuses_a_gpu_mixed_value_it_does_not_know():
         done.stderr
     )
     assert "GPU_MIXED=0" in done.stderr
+
+
+def test_benchmark_rows_are_kept_when_the_benchmark_is_stopped(tmp_path):
+    script = tmp_path / "bench.py"
+    script.write_text(
+        "import json, time\n"
+        "for name in ['baseline', 'headline']:\n"
+        "    print(json.dumps({'config': name}), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    seen = []
+    report = gpu_run.run_benchmark(
+        {**os.environ}, [], lambda r: seen.append(len(r["runs"])), timeout_s=3, script=script
+    )
+    assert [row["config"] for row in report["runs"]] == ["baseline", "headline"]
+    assert seen[:2] == [1, 2] and not report["passed"] and report["timed_out"]
+    assert report["error"].startswith("stopped at the 3 s limit")
