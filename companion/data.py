@@ -239,6 +239,8 @@ MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 DEB_FASHION = "dataset-fashion-mnist"
 DEB_FASHION_DIR = "usr/share/datasets/fashion-mnist"
 DEB_FASHION_FILE = "dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb"
+# The archive's sha256 from Debian's Packages index (apt-cache show dataset-fashion-mnist).
+DEB_FASHION_SHA256 = "39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0"
 DEB_FASHION_URLS = (
     f"https://deb.debian.org/debian/pool/main/d/dataset-fashion-mnist/{DEB_FASHION_FILE}",
     "https://snapshot.debian.org/archive/debian/20250520T000000Z/pool/main/d/"
@@ -293,7 +295,7 @@ DATASETS: dict[str, DatasetSpec] = {
             ("Debian package dataset-fashion-mnist", debian_fetcher(DEB_FASHION, DEB_FASHION_DIR)),
             (
                 f"Debian archive over HTTPS, {DEB_FASHION_FILE}",
-                deb_url_fetcher(DEB_FASHION_URLS, DEB_FASHION_DIR),
+                deb_url_fetcher(DEB_FASHION_URLS, DEB_FASHION_DIR, DEB_FASHION_SHA256),
             ),
             (
                 f"the publisher (Zalando), {FASHION_PUBLISHER}",
