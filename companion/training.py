@@ -340,11 +340,19 @@ def _restore_best(model: keras.Model, checkpoint: Path) -> None:
 
     if not checkpoint.exists():
         return
-    if checkpoint.name.endswith(".weights.h5"):
-        model.load_weights(str(checkpoint))
-    else:
-        best = keras.models.load_model(str(checkpoint), compile=False)
-        model.set_weights(best.get_weights())
+    try:
+        if checkpoint.name.endswith(".weights.h5"):
+            model.load_weights(str(checkpoint))
+        else:
+            best = keras.models.load_model(str(checkpoint), compile=False)
+            model.set_weights(best.get_weights())
+    except (OSError, ValueError) as error:  # h5py names no file; a truncated zip says "not found"
+        raise ValueError(
+            f"the best checkpoint {checkpoint} cannot be read ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}); it is damaged or truncated "
+            "(a full disk, or another run writing it?). The model keeps its last epoch's "
+            "weights; delete the file and train again to save a fresh one."
+        ) from error
 
 
 def train(

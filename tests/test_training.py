@@ -182,3 +182,20 @@ def test_resuming_another_architecture_says_to_delete_the_backup(tmp_path):
     with pytest.raises(ValueError, match="different model") as raised:
         training.train(wider, (x, y), epochs=2, backup_dir=tmp_path)
     assert str(tmp_path) in str(raised.value) and "Delete that folder" in str(raised.value)
+
+
+def test_a_truncated_checkpoint_is_named_when_the_best_weights_are_restored(tmp_path):
+    import keras
+
+    checkpoint = tmp_path / "best.weights.h5"
+
+    class Truncate(keras.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            checkpoint.write_bytes(checkpoint.read_bytes()[:500])
+
+    x, y = _tiny(n=32)
+    with pytest.raises(ValueError, match="cannot be read") as raised:
+        training.train(
+            _model(), (x, y), epochs=1, checkpoint_path=checkpoint, callbacks=[Truncate()]
+        )
+    assert str(checkpoint) in str(raised.value) and "delete the file" in str(raised.value)
