@@ -286,6 +286,8 @@ def _child_main(connection: Connection, answer: object, cases: Sequence[Case], k
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     builtins.input = _no_input
+    if "jax" in sys.modules:  # JAX's threads did not survive the fork: its first call would hang
+        sys.settrace(_refuse_jax)
     for case in cases:
         printed = io.StringIO()
         sys.stdout = sys.stderr = printed
@@ -300,6 +302,15 @@ def _child_main(connection: Connection, answer: object, cases: Sequence[Case], k
 def _call(function: Any, case: Case) -> Any:
     args, kwargs = _copy_inputs(case)
     return function(*args, **kwargs)
+
+
+def _refuse_jax(frame: Any, event: str, arg: Any) -> None:
+    """A trace function for the child: entering JAX's code raises instead of hanging."""
+    if event == "call" and str(frame.f_globals.get("__name__", "")).startswith(("jax.", "jaxlib")):
+        raise RuntimeError(
+            "the checker runs your function in a separate process, where JAX (the Keras "
+            "backend here) cannot run; write it with NumPy (np.…) instead of keras.ops or jax"
+        )
 
 
 def _no_input(*args: object) -> str:
