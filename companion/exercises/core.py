@@ -1,11 +1,16 @@
-"""Exercises that check themselves: ``check(id, answer)``, ``hint(id)``, ``solution(id)``.
+"""Exercises that check themselves: ``check(id, answer)`` and ``hint(id)``.
 
 Every exercise in the book has an entry here (its id is the ``:label:`` of the
 ``exercise`` directive, such as ``cnn-2-1``). An entry with ``cases`` is checked
-automatically: the reader's function (or value) is run on hidden cases and the
-first failing case is reported with its input, the expected result and what came
-back, never the solution itself. Mistakes in the reader's code (exceptions, wrong
-types, endless loops) become feedback, not a crash.
+automatically: the reader's function (or value) is run on its practice cases, which
+are public, and the first failing case is reported with its input, the expected
+result and what came back. Mistakes in the reader's code (exceptions, wrong types,
+endless loops) become feedback, not a crash.
+
+The reference solutions and the hidden cases of graded work are not here: they are
+the instructor's (``authoring/instructor/``), which ``pip install companion`` never
+installs. The autograder passes the hidden cases to :func:`evaluate`
+(``cases=...``), and :func:`run_cases` is the one place that runs an answer on cases.
 
 Defined in "How to use this book"; used by the exercises of every chapter.
 """
@@ -43,7 +48,7 @@ __all__ = [
     "hint",
     "register",
     "registry",
-    "solution",
+    "run_cases",
 ]
 
 PARTS = ("intro", "concepts", "math", "cnn", "applications")
@@ -52,7 +57,7 @@ DIFFICULTIES = ("easy", "medium", "hard")
 
 @dataclass(frozen=True)
 class Case:
-    """One hidden test: call the answer with ``args``/``kwargs`` and compare with ``expected``.
+    """One test case: call the answer with ``args``/``kwargs`` and compare with ``expected``.
 
     ``compare(got, expected) -> bool`` overrides the default comparison (numbers and
     arrays with a tolerance, anything else with ``==``).
@@ -67,10 +72,10 @@ class Case:
 
 @dataclass(frozen=True)
 class Exercise:
-    """Metadata and (optionally) hidden cases for one exercise of the book.
+    """What a learner sees of one exercise of the book: metadata, hint, practice cases.
 
-    ``id`` is ``<part>-<chapter>-<number>``; ``cases`` returns the hidden cases (a
-    function, so expensive expectations are computed only when checking); ``None``
+    ``id`` is ``<part>-<chapter>-<number>``; ``cases`` returns the practice cases (a
+    function, so they are built only when checking), public and written out; ``None``
     means the exercise is read by a person, not checked automatically.
     """
 
@@ -79,7 +84,6 @@ class Exercise:
     difficulty: Literal["easy", "medium", "hard"]
     minutes: int
     hint: str
-    solution: str
     cases: Callable[[], Sequence[Case]] | None = None
     answer: Literal["function", "value"] = "function"
     time_limit_s: float = 20.0
@@ -684,12 +688,28 @@ def _first_failure(exercise: Exercise, answer: object, cases: Sequence[Case]) ->
     )
 
 
-def evaluate(exercise_id: str, answer: object) -> CheckResult:
-    """Check ``answer`` against the hidden cases and return the verdict (no printing).
+def run_cases(exercise: Exercise, answer: object, cases: Sequence[Case], kind: str) -> CheckResult:
+    """Run ``answer`` on ``cases`` and compare; the verdict names the first failing case.
+
+    ``kind`` names the cases in the verdict ("practice" or "hidden"). Never raises
+    because of the answer.
+    """
+    problem = _unusable_answer(exercise, answer)
+    if problem is not None:
+        return CheckResult(exercise.id, False, problem)
+    failure = _first_failure(exercise, answer, cases)
+    if failure is not None:
+        return CheckResult(exercise.id, False, failure)
+    return CheckResult(exercise.id, True, f"All {len(cases)} {kind} cases of {exercise.id} pass.")
+
+
+def evaluate(exercise_id: str, answer: object, cases: Sequence[Case] | None = None) -> CheckResult:
+    """Check ``answer`` against the practice cases (or ``cases``) and return the verdict.
 
     Never raises because of the answer: exceptions in the reader's code, wrong types
     and endless loops come back as a failed result whose message says what happened.
-    Used by :func:`check`, by the automatic tests and by the nbgrader autograder.
+    Used by :func:`check`, by the automatic tests and by the nbgrader autograder, which
+    passes the hidden cases.
     """
     try:
         exercise = get(exercise_id)
@@ -699,13 +719,14 @@ def evaluate(exercise_id: str, answer: object) -> CheckResult:
         return CheckResult(
             exercise_id,
             False,
-            f"{exercise_id} is not checked automatically: compare with solution('{exercise_id}').",
+            f"{exercise_id} is not checked automatically: compare your answer with the "
+            "solution under the exercise (in the book, or the notebook edition), or with "
+            "your instructor's.",
         )
-    problem = _unusable_answer(exercise, answer)
-    if problem is not None:
-        return CheckResult(exercise_id, False, problem)
+    if cases is not None:
+        return run_cases(exercise, answer, list(cases), "hidden")
     try:
-        cases = list(exercise.cases())
+        practice = list(exercise.cases())
     except Exception as error:  # a bug in the exercise itself, not in the answer
         return CheckResult(
             exercise_id,
@@ -713,10 +734,7 @@ def evaluate(exercise_id: str, answer: object) -> CheckResult:
             f"The checker could not prepare the cases of {exercise_id} ({type(error).__name__}: "
             f"{error}). This is a bug in the course, not in your answer; please report it.",
         )
-    failure = _first_failure(exercise, answer, cases)
-    if failure is not None:
-        return CheckResult(exercise_id, False, failure)
-    return CheckResult(exercise_id, True, f"Correct: all {len(cases)} cases of {exercise_id} pass.")
+    return run_cases(exercise, answer, practice, "practice")
 
 
 def check(exercise_id: str, answer: object) -> None:
@@ -726,16 +744,8 @@ def check(exercise_id: str, answer: object) -> None:
 
 
 def hint(exercise_id: str) -> None:
-    """Print the hint of an exercise (never its solution)."""
+    """Print the hint of an exercise (the package holds no solution)."""
     try:
         print(f"Hint for {exercise_id}: {get(exercise_id).hint}")
-    except KeyError as error:
-        print(error.args[0])
-
-
-def solution(exercise_id: str) -> None:
-    """Print the reference solution of an exercise: only when the reader asks for it."""
-    try:
-        print(f"Solution to {exercise_id}:\n{get(exercise_id).solution}")
     except KeyError as error:
         print(error.args[0])
