@@ -5,7 +5,10 @@ Every exercise in the book has an entry here (its id is the ``:label:`` of the
 automatically: the reader's function (or value) is run on its practice cases, which
 are public, and the first failing case is reported with its input, the expected
 result and what came back. Mistakes in the reader's code (exceptions, wrong types,
-endless loops) become feedback, not a crash.
+endless loops) become feedback, not a crash. On Linux (and Colab) the answer runs in a
+forked child process, killed at the time limit, and only plain data comes back to be
+compared here, so an answer can neither hang the checker nor change how it compares
+(:func:`first_failure`); elsewhere it runs in-process under an alarm.
 
 The reference solutions and the hidden cases of graded work are not here: they are
 the instructor's (``authoring/instructor/``), which ``pip install companion`` never
