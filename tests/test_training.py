@@ -138,33 +138,6 @@ def test_baseline_on_an_mnist_subset_gives_identical_metrics_twice():
     assert np.array_equal(runs[0][1], runs[1][1])
 
 
-def test_steps_per_execution_is_one_on_a_cpu_and_more_on_a_gpu(monkeypatch):
-    from companion import device
-
-    assert training._steps_per_execution("auto") == 1  # this machine: CPU, results unchanged
-    monkeypatch.setattr(device, "_accelerator", lambda backend: ("1", "NVIDIA H100", (9, 0)))
-    assert training._steps_per_execution("auto") == training.ACCELERATOR_STEPS_PER_EXECUTION
-    assert training._steps_per_execution(4) == 4
-    with pytest.raises(ValueError, match="'auto' or a positive int, got 0"):
-        training._steps_per_execution(0)
-
-
-@pytest.mark.slow
-def test_several_steps_per_execution_train_to_the_same_weights():
-    """What a GPU gets (several steps per call) is checked on the CPU: the same arithmetic."""
-    rng = np.random.default_rng(0)
-    x, y = rng.random((200, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, 200)
-    weights = []
-    for steps in (1, 4):
-        device.set_seed(0)
-        model = models.build_baseline()
-        training.compile_model(model, steps_per_execution=steps)
-        model.fit(training._as_dataset((x, y), 32, True, 0, "x"), epochs=1, verbose=0)
-        weights.append(model.get_weights())
-    for one, four in zip(*weights, strict=True):
-        np.testing.assert_allclose(one, four, rtol=1e-5, atol=1e-6)
-
-
 @pytest.mark.parametrize(
     ("data", "error", "words"),
     [
@@ -226,3 +199,30 @@ def test_a_truncated_checkpoint_is_named_when_the_best_weights_are_restored(tmp_
             _model(), (x, y), epochs=1, checkpoint_path=checkpoint, callbacks=[Truncate()]
         )
     assert str(checkpoint) in str(raised.value) and "delete the file" in str(raised.value)
+
+
+def test_steps_per_execution_is_one_on_a_cpu_and_more_on_a_gpu(monkeypatch):
+    from companion import device
+
+    assert training._steps_per_execution("auto") == 1  # this machine: CPU, results unchanged
+    monkeypatch.setattr(device, "_accelerator", lambda backend: ("1", "NVIDIA H100", (9, 0)))
+    assert training._steps_per_execution("auto") == training.ACCELERATOR_STEPS_PER_EXECUTION
+    assert training._steps_per_execution(4) == 4
+    with pytest.raises(ValueError, match="'auto' or a positive int, got 0"):
+        training._steps_per_execution(0)
+
+
+@pytest.mark.slow
+def test_several_steps_per_execution_train_to_the_same_weights():
+    """What a GPU gets (several steps per call) is checked on the CPU: the same arithmetic."""
+    rng = np.random.default_rng(0)
+    x, y = rng.random((200, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, 200)
+    weights = []
+    for steps in (1, 4):
+        device.set_seed(0)
+        model = models.build_baseline()
+        training.compile_model(model, steps_per_execution=steps)
+        model.fit(training._as_dataset((x, y), 32, True, 0, "x"), epochs=1, verbose=0)
+        weights.append(model.get_weights())
+    for one, four in zip(*weights, strict=True):
+        np.testing.assert_allclose(one, four, rtol=1e-5, atol=1e-6)

@@ -5,7 +5,10 @@ Every exercise in the book has an entry here (its id is the ``:label:`` of the
 automatically: the reader's function (or value) is run on its practice cases, which
 are public, and the first failing case is reported with its input, the expected
 result and what came back. Mistakes in the reader's code (exceptions, wrong types,
-endless loops) become feedback, not a crash.
+endless loops) become feedback, not a crash. On Linux (and Colab) the answer runs in a
+forked child process, killed at the time limit, and only plain data comes back to be
+compared here, so an answer can neither hang the checker nor change how it compares
+(:func:`first_failure`); elsewhere it runs in-process under an alarm.
 
 The reference solutions and the hidden cases of graded work are not here: they are
 the instructor's (``authoring/instructor/``), which ``pip install companion`` never
@@ -290,6 +293,8 @@ def _child_main(connection: Connection, answer: object, cases: Sequence[Case], k
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     builtins.input = _no_input
+    if "jax" in sys.modules:  # JAX's threads did not survive the fork: its first call would hang
+        sys.settrace(_refuse_jax)
     for case in cases:
         printed = io.StringIO()
         sys.stdout = sys.stderr = printed
@@ -304,6 +309,15 @@ def _child_main(connection: Connection, answer: object, cases: Sequence[Case], k
 def _call(function: Any, case: Case) -> Any:
     args, kwargs = _copy_inputs(case)
     return function(*args, **kwargs)
+
+
+def _refuse_jax(frame: Any, event: str, arg: Any) -> None:
+    """A trace function for the child: entering JAX's code raises instead of hanging."""
+    if event == "call" and str(frame.f_globals.get("__name__", "")).startswith(("jax.", "jaxlib")):
+        raise RuntimeError(
+            "the checker runs your function in a separate process, where JAX (the Keras "
+            "backend here) cannot run; write it with NumPy (np.…) instead of keras.ops or jax"
+        )
 
 
 def _no_input(*args: object) -> str:
