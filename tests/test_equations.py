@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,6 +15,7 @@ from sphinx.errors import ConfigError
 from authoring import equations
 from authoring import notebook_edition as edition
 from authoring.site_index import Build, Link
+from companion.exercises.core import PARTS
 
 NOTEBOOK_HEADER = "---\njupytext:\n  formats: ipynb,md:myst\n---\n\n# A page\n"
 
@@ -51,9 +53,14 @@ def test_chapters_are_numbered_by_part_and_by_place_among_the_parts_notebooks(tm
 
 
 def test_the_books_own_chapters_follow_the_exercise_ids():
-    numbers = equations.chapter_numbers(Path(__file__).resolve().parent.parent)
-    assert numbers["book/math/residual-norm"] == "2.7"  # exercises math-7-*
-    assert numbers["book/concepts/large-models"] == "1.1"  # exercises concepts-1-*
+    """Equation (2.7.1) and exercise math-7-1 sit in the same chapter, on every page."""
+    root = Path(__file__).resolve().parent.parent
+    numbers = equations.chapter_numbers(root)
+    assert numbers["book/math/residual-norm"] == "2.7"
+    for docname, number in numbers.items():
+        labels = re.findall(r":label: ([a-z]+)-(\d+)-\d+", (root / f"{docname}.md").read_text())
+        part = str(PARTS.index(labels[0][0])) if labels else number.split(".")[0]
+        assert {f"{part}.{chapter}" for _, chapter in labels} <= {number}, (docname, number, labels)
 
 
 def test_an_equation_number_is_chapter_dot_number():
