@@ -65,6 +65,7 @@ def test_parse_nbval_names_each_failing_cell_and_its_error():
     assert gpu_run.parse_nbval("14 passed in 3.2s") == {}
     timed_out = (
         "___ book/concepts/pretraining.ipynb::Cell 3 ___\nCell execution timed out after 900 s\n"
+        "==== short test summary info ====\nFAILED book/concepts/pretraining.ipynb::Cell 3\n"
     )
     assert gpu_run.parse_nbval(timed_out) == {"Cell 3": "Cell execution timed out after 900 s"}
 
