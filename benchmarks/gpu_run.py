@@ -153,9 +153,11 @@ def parse_nbval(output: str) -> dict[str, str]:
     failures = {}
     for index, header in enumerate(headers):
         stop = headers[index + 1].start() if index + 1 < len(headers) else len(text)
-        section = text[header.end() : stop]
+        section = re.split(r"^={3,} ", text[header.end() : stop], flags=re.MULTILINE)[0]
         errors = ERROR_LINE.findall(section)
-        error = errors[-1].strip() if errors else "(no error line)"
+        # Without an error line (a cell timeout, a dead kernel), the section's last line says why.
+        last = [line.strip() for line in section.strip().splitlines() if line.strip()]
+        error = errors[-1].strip() if errors else (last[-1] if last else "(no error line)")
         lines = RAISING_LINE.findall(section)  # the line that raised, e.g. a failed assert
         failures[header.group(1)] = (error + (f" at: {lines[-1].strip()}" if lines else ""))[:300]
     return failures

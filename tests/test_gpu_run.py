@@ -63,6 +63,11 @@ def test_parse_nbval_names_each_failing_cell_and_its_error():
         "Cell 9": "NameError: name 'num_params' is not defined",
     }
     assert gpu_run.parse_nbval("14 passed in 3.2s") == {}
+    timed_out = (
+        "___ book/concepts/pretraining.ipynb::Cell 3 ___\nCell execution timed out after 900 s\n"
+        "==== short test summary info ====\nFAILED book/concepts/pretraining.ipynb::Cell 3\n"
+    )
+    assert gpu_run.parse_nbval(timed_out) == {"Cell 3": "Cell execution timed out after 900 s"}
 
 
 def test_environment_follows_the_mixed_precision_contract(tmp_path):
