@@ -78,6 +78,7 @@ __all__ = [
     "autograder_test_code",
     "chapters",
     "exercise_markup",
+    "grading_totals",
     "guide_part_markdown",
     "guide_totals",
     "is_chapter",
@@ -677,6 +678,26 @@ def guide_totals(
         "exercises": len(ids),
         "auto_checked": sum(1 for i in ids if i in exercises and exercises[i].auto_checked),
         "minutes": sum(chapter.minutes or 0 for chapter in book),
+    }
+
+
+def grading_totals(
+    exercises: Mapping[str, Exercise] | None = None,
+    solutions: Mapping[str, Reference] | None = None,
+) -> dict[str, int]:
+    """Counts for the guide's grading section: practice checks, practice and hidden cases.
+
+    ``value_form_only`` counts the exercises whose answer is a value: their practice
+    case checks only its form, since the expected value would be the answer.
+    """
+    exercises = registry() if exercises is None else exercises
+    solutions = references() if solutions is None else solutions
+    checked = [e for e in exercises.values() if e.auto_checked]
+    return {
+        "practice_checked": len(checked),
+        "practice_cases": sum(len(e.cases()) for e in checked),
+        "hidden_cases": sum(len(split_hidden(e, solutions[e.id])) for e in checked),
+        "value_form_only": sum(1 for e in checked if e.answer == "value"),
     }
 
 

@@ -432,6 +432,16 @@ def test_guide_totals_count_exercises_and_checked_ones(tiny_book):
     assert totals == {"chapters": 1, "exercises": 2, "auto_checked": 1, "minutes": 25}
 
 
+def test_grading_totals_count_practice_and_hidden_cases():
+    totals = editions.grading_totals(_exercises(), _references())
+    assert totals == {
+        "practice_checked": 1,
+        "practice_cases": 1,
+        "hidden_cases": 2,
+        "value_form_only": 0,
+    }
+
+
 def test_student_site_config_hides_solutions_and_reuses_the_cache(tiny_book):
     config = editions.student_site_config(tiny_book)
     assert config["sphinx"]["config"]["hide_solutions"] is True
