@@ -128,6 +128,40 @@ def test_companion_installed_alone_holds_no_solution_and_no_hidden_value(clean_v
     assert not any("authoring" in f.parts for f in files)
     found = leaks.scan_paths(files)
     assert not found, _report(found)
+    _check_and_hint_work_without_the_instructors_side(python, install, env)
+
+
+CHECK_AND_HINT = """\
+import importlib.util
+
+import numpy as np
+
+import companion.exercises as exercises
+from companion.exercises import check, evaluate, hint, registry
+
+assert importlib.util.find_spec("authoring") is None, "the instructor's side is installed"
+assert not hasattr(exercises, "solution")
+checked = [e for e in registry().values() if e.auto_checked]
+for exercise in checked:
+    wrong = (lambda *args, **kwargs: 0) if exercise.answer == "function" else 0
+    assert not evaluate(exercise.id, wrong), exercise.id
+    hint(exercise.id)
+check("intro-1-1", lambda labels: np.bincount(np.asarray(labels), minlength=10))
+print(len(checked))
+"""
+
+
+def _check_and_hint_work_without_the_instructors_side(python, install, env) -> None:
+    """What a Colab learner has: companion (with numpy and pandas) and nothing of ours else."""
+    install("numpy", "pandas")
+    result = subprocess.run(
+        [str(python), "-c", CHECK_AND_HINT], capture_output=True, text=True, env=env, cwd="/"
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "✓ The practice case of intro-1-1 passes." in result.stdout
+    assert "Hint for cnn-2-1:" in result.stdout
+    checked = sum(1 for e in registry().values() if e.auto_checked)
+    assert result.stdout.strip().endswith(str(checked))
 
 
 def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
