@@ -731,20 +731,31 @@ def student_site_config(root: Path = REPO_ROOT) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m authoring.editions student|assignments|student-site-config [--out DIR]``."""
+    """``python -m authoring.editions student|assignments|student-site-config [--out DIR]``.
+
+    ``--unbuilt`` writes the student edition or the assignments without a built book:
+    where the book's numbers and links go, the text shows a stand-in (``⟨name⟩``). It
+    is for trying the autograder; build the book (``make book``) for a class.
+    """
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("what", choices=["student", "assignments", "student-site-config"])
     parser.add_argument("--out", type=Path, help="output folder or file (default under _build/)")
+    parser.add_argument(
+        "--unbuilt",
+        action="store_true",
+        help="without a built book: stand-ins for its numbers and links (to try the autograder)",
+    )
     args = parser.parse_args(argv)
     build = REPO_ROOT / "_build"
+    facts = Build.unresolved() if args.unbuilt else None
     if args.what == "student":
-        written = write_student_edition(args.out or build / "student")
+        written = write_student_edition(args.out or build / "student", build=facts)
         print(f"Student edition: {len(written)} notebooks in {args.out or build / 'student'}")
     elif args.what == "assignments":
         out = args.out or build / "nbgrader"
-        by_part = write_assignments(out)
+        by_part = write_assignments(out, build=facts)
         for part, paths in by_part.items():
             print(f"nbgrader source {part}: {len(paths)} notebooks")
         print(

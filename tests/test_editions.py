@@ -460,6 +460,12 @@ def test_cli_writes_the_student_edition(tmp_path, monkeypatch, capsys):
     assert sorted(p.name for p in (tmp_path / "s").rglob("*.ipynb"))
 
 
+def test_cli_writes_assignments_without_a_built_book(tmp_path, capsys):
+    assert editions.main(["assignments", "--unbuilt", "--out", str(tmp_path / "course")]) == 0
+    assert "Course folder" in capsys.readouterr().out
+    assert (tmp_path / "course" / "source" / "intro" / "getting-started.ipynb").exists()
+
+
 # --------------------------------------------------------------------------- the real book
 CHAPTERS = editions.chapters()
 # Checks of the editions that need no numbers run before the book is built.
