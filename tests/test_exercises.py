@@ -290,3 +290,171 @@ def test_evaluate_never_raises_whatever_the_answer_returns(value):
     finally:
         core._REGISTRY.pop("math-93-1", None)
         core._REGISTRY.pop("math-93-2", None)
+
+
+# --------------------------------------------------------------------------- hostile answers
+def test_a_loop_inside_c_code_is_stopped_at_the_limit(square_exercise):
+    import time
+
+    started = time.monotonic()
+    result = evaluate("math-99-1", lambda *args: sum(range(10**12)))
+    assert not result and "case 1 of 2: square(2)" in result.message
+    assert "longer than 0.5 s" in result.message and "hint('math-99-1')" in result.message
+    assert time.monotonic() - started < 10
+
+
+def test_an_answer_that_swallows_the_interrupt_is_stopped(square_exercise):
+    import time
+
+    def swallow(x):
+        while True:
+            try:
+                time.sleep(0.01)
+                raise ValueError
+            except:  # noqa: E722 (swallowing every interrupt is the point of this test)
+                continue
+
+    result = evaluate("math-99-1", swallow)
+    assert not result and "longer than 0.5 s" in result.message
+
+
+def test_a_thread_started_by_the_answer_does_not_outlive_the_check(square_exercise):
+    import threading
+
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            pass
+
+    def answer(x):
+        threading.Thread(target=spin, daemon=True).start()
+        return x * x
+
+    before = threading.active_count()
+    try:
+        assert evaluate("math-99-1", answer)
+        assert threading.active_count() == before
+    finally:
+        stop.set()
+
+
+def test_an_answer_that_patches_the_comparison_fails_and_the_patch_does_not_last(square_exercise):
+    isclose, all_ = np.isclose, np.all
+
+    def cheat(x):
+        np.isclose = lambda a, b, **kwargs: np.ones(np.shape(b), bool)
+        np.all = lambda *args, **kwargs: True
+        return 0
+
+    try:
+        assert not evaluate("math-99-1", cheat)
+        assert np.isclose is isclose and np.all is all_
+        assert not evaluate("math-99-1", lambda x: 0)
+    finally:
+        np.isclose, np.all = isclose, all_
+
+
+def test_an_object_whose_eq_lies_does_not_pass(monkeypatch):
+    exercise = Exercise(
+        id="math-92-1", title="Word", difficulty="easy", minutes=1, hint="h",
+        cases=lambda: [Case("the word", "yes")],
+    )  # fmt: skip
+    monkeypatch.setitem(core._REGISTRY, exercise.id, exercise)
+
+    class Liar:
+        def __eq__(self, other):
+            return True
+
+        __hash__ = None
+
+    class LyingText(str):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = str.__hash__
+
+    assert not evaluate("math-92-1", lambda: Liar())
+    assert not evaluate("math-92-1", lambda: LyingText("no"))
+    assert not evaluate("math-92-1", lambda: [Liar()])
+    assert evaluate("math-92-1", lambda: LyingText("yes"))
+
+
+def test_the_checker_never_unpickles_objects_from_the_answer(tmp_path):
+    import pickle
+
+    marker = tmp_path / "ran"
+
+    class Bomb:
+        def __reduce__(self):
+            return (marker.touch, ())
+
+    with pytest.raises(pickle.UnpicklingError, match="plain data"):
+        core._read_reply(pickle.dumps(("value", Bomb(), "")))
+    assert not marker.exists()
+
+
+def test_results_come_back_as_the_same_plain_data(square_exercise):
+    values = (
+        None, True, 3, 2.5, 1 + 2j, "text", b"bytes", [1, (2, 3)], {"k": {4, 5}},
+        np.arange(6, dtype=np.float32).reshape(2, 3), np.float32(1.5), np.array(["a", "b"]),
+        np.array([None, [1]], dtype=object),
+    )  # fmt: skip
+    for value in values:
+        back = core._read_reply(core._reply("value", core._to_plain(value), ""))[1]
+        assert type(back) is type(value)
+        assert repr(back) == repr(value)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_a_numpy_answer_is_checked_after_keras_is_imported(backend, monkeypatch):
+    """Forking after the backend's threads started: NumPy answers work, JAX calls are refused."""
+    import subprocess
+    import sys
+
+    code = (
+        "import keras, numpy as np\n"
+        "from keras import ops\n"
+        "float(ops.sum(ops.ones(3)))  # the backend is running, with its threads\n"
+        "from companion.exercises.core import Case, first_failure\n"
+        "cases = [Case('sum', 6.0, args=(np.arange(4.0),))]\n"
+        "print(first_failure(lambda v: float(np.sum(v)), cases, exercise_id='math-1-1'))\n"
+        "print(first_failure(lambda v: float(np.prod(v)), cases, exercise_id='math-1-1'))\n"
+        "print(first_failure(lambda v: float(ops.sum(ops.convert_to_tensor(v))), cases,\n"
+        "                    exercise_id='math-1-1', time_limit_s=60))\n"
+    )
+    monkeypatch.setenv("KERAS_BACKEND", backend)
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=240, check=True
+    )
+    assert run.stdout.startswith("None\nNot yet. case 1 of 1: sum"), run.stdout
+    last = run.stdout.split("Stuck?", 1)[1]
+    if backend == "jax":
+        assert "where JAX (the Keras backend here) cannot run" in last, run.stdout
+    else:
+        assert last.strip().endswith("None"), run.stdout
+
+
+def test_unknown_id_suggests_the_nearest_ids():
+    message = evaluate("math-77-1", lambda x: x).message
+    suggested = message.split("Did you mean ", 1)[1].split("?")[0].split(", ")
+    assert "math-7-1" in suggested and all(known.startswith("math-") for known in suggested)
+    assert "cnn-2-1" in evaluate("cnn-2-11", lambda x: x).message
+    assert "concepts-1-1" in evaluate("concept-1-1", lambda x: x).message
+
+
+def test_without_fork_the_answer_runs_here_and_is_still_compared_as_plain_data(
+    square_exercise, monkeypatch
+):
+    monkeypatch.setattr(core, "_can_fork", lambda: False)
+
+    class LyingInt(int):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = int.__hash__
+
+    assert evaluate("math-99-1", lambda x: x * x)
+    assert "expected: 4" in evaluate("math-99-1", lambda x: LyingInt(5)).message
+    assert "longer than 0.5 s" in evaluate("math-99-1", lambda x: [0 for _ in iter(int, 1)]).message

@@ -319,7 +319,7 @@ register(
     ),
     Reference(
         id="math-4-2",
-        solution="def max_stable_lr(A):\n    return 2.0 / np.linalg.eigvalsh(np.asarray(A, dtype=float))[-1]",
+        solution="def max_stable_lr(M):\n    return 2.0 / np.linalg.eigvalsh(np.asarray(M, dtype=float))[-1]",
         cases=_max_lr_cases,
     ),
     Reference(
@@ -331,9 +331,10 @@ register(
     ),
     Reference(
         id="math-4-4",
-        solution="A constant rate leaves the iterate wandering in a region of size proportional to lr around the "
-        "minimum; a decaying rate shrinks the wandering while the total distance the steps can cover "
-        "still grows without bound, so the final loss gets close to the best possible.",
+        solution="A constant rate leaves the iterate wandering around the minimum with a variance proportional to lr "
+        "(a radius proportional to sqrt(lr)); a decaying rate removes this floor when the steps still sum to "
+        "infinity (sum lr_t = inf, so the iterate can travel far enough) and their squares do not "
+        "(sum lr_t^2 < inf, so the injected noise stays bounded), as lr_t = lr_0 / (1 + t / tau) does.",
     ),
 )
 
@@ -474,7 +475,8 @@ register(
         id="math-6-4",
         solution="Permuting the rows of X permutes rows and columns of the scores alike; softmax is row-wise and the "
         "weighted sum ignores order, so the output is permuted the same way. Language models add position "
-        "information to break this symmetry; a causal mask already depends on positions, so it breaks it too.",
+        "information to break this symmetry (added to the token embeddings, or by rotating the queries and keys); "
+        "a causal mask already depends on positions, so it breaks it too.",
     ),
 )
 
@@ -531,7 +533,9 @@ register(
         id="math-7-3",
         solution="The shift cancels in x - mu and the scale in the ratio to sigma (up to eps); a < 0 flips the sign. "
         "With gamma = 1 the gradient sums to 0 (x_hat has mean 0) and is orthogonal to x_hat (x_hat has "
-        "mean square 1): a weight matrix just before a normalisation learns only the direction of its output.",
+        "mean square 1). A weight matrix W whose output alone is normalised, LN(xW), can grow or shrink without "
+        "changing the output: only the direction of its output is learned. Post-LN's LN(x + F(x)) forgets only "
+        "the scale of the whole sum: scaling W changes the balance between x and F(x), so the output changes.",
     ),
     Reference(
         id="math-7-4",
