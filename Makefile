@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install data book test check lint format pair clean student assignments book-student notebooks test-notebooks test-jax test-backends test-mixed
+.PHONY: help install data book test check lint format pair clean student assignments leak-check book-student notebooks test-notebooks test-jax test-backends test-mixed
 .PHONY: gpu-wheels gpu-data gpu-bundle test-gpu
 .PHONY: assets test-site chromium linkcheck
 # The browser `make test-site` drives (Debian's package; any Chrome/Chromium works).
@@ -31,6 +31,7 @@ help:
 	@echo "For instructors:"
 	@echo "make student      - student notebooks, solutions removed, into _build/student"
 	@echo "make assignments  - nbgrader course folder, one assignment per part, into _build/nbgrader"
+	@echo "make leak-check   - scan the student edition and the nbgrader release for solutions and hidden cases"
 	@echo "make book-student - the site with solutions hidden, into _build/student-html"
 	@echo "The GPU run (JAX and PyTorch, mixed precision; README 'Running on a GPU'):"
 	@echo "make gpu-bundle   - wheels and datasets for a machine without internet, into _build/gpu"
@@ -117,6 +118,13 @@ student: install
 assignments: install
 	rm -rf _build/nbgrader/source
 	$(PY) -m authoring.editions assignments --out _build/nbgrader
+
+# What students get must hold no reference solution and no hidden case: scan it
+# (after `make student`, `make assignments` and `nbgrader generate_assignment`).
+SCANNED = $(wildcard _build/student _build/nbgrader/release)
+leak-check: install
+	@test -n "$(SCANNED)" || { echo "Nothing to scan: run make student, or make assignments then nbgrader generate_assignment"; exit 1; }
+	$(PY) -m authoring.instructor.leaks $(SCANNED)
 
 book-student: install data assets
 	$(PY) -m authoring.editions student-site-config --out _build/student-site/_config.yml

@@ -78,6 +78,7 @@ __all__ = [
     "autograder_test_code",
     "chapters",
     "exercise_markup",
+    "grading_totals",
     "guide_part_markdown",
     "guide_totals",
     "is_chapter",
@@ -680,6 +681,26 @@ def guide_totals(
     }
 
 
+def grading_totals(
+    exercises: Mapping[str, Exercise] | None = None,
+    solutions: Mapping[str, Reference] | None = None,
+) -> dict[str, int]:
+    """Counts for the guide's grading section: practice checks, practice and hidden cases.
+
+    ``value_form_only`` counts the exercises whose answer is a value: their practice
+    case checks only its form, since the expected value would be the answer.
+    """
+    exercises = registry() if exercises is None else exercises
+    solutions = references() if solutions is None else solutions
+    checked = [e for e in exercises.values() if e.auto_checked]
+    return {
+        "practice_checked": len(checked),
+        "practice_cases": sum(len(e.cases()) for e in checked),
+        "hidden_cases": sum(len(split_hidden(e, solutions[e.id])) for e in checked),
+        "value_form_only": sum(1 for e in checked if e.answer == "value"),
+    }
+
+
 # --------------------------------------------------------------------------- student site
 def student_site_config(root: Path = REPO_ROOT) -> dict[str, Any]:
     """``_config.yml`` for the student site: solutions hidden, no sources or launch buttons.
@@ -710,20 +731,31 @@ def student_site_config(root: Path = REPO_ROOT) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m authoring.editions student|assignments|student-site-config [--out DIR]``."""
+    """``python -m authoring.editions student|assignments|student-site-config [--out DIR]``.
+
+    ``--unbuilt`` writes the student edition or the assignments without a built book:
+    where the book's numbers and links go, the text shows a stand-in (``⟨name⟩``). It
+    is for trying the autograder; build the book (``make book``) for a class.
+    """
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("what", choices=["student", "assignments", "student-site-config"])
     parser.add_argument("--out", type=Path, help="output folder or file (default under _build/)")
+    parser.add_argument(
+        "--unbuilt",
+        action="store_true",
+        help="without a built book: stand-ins for its numbers and links (to try the autograder)",
+    )
     args = parser.parse_args(argv)
     build = REPO_ROOT / "_build"
+    facts = Build.unresolved() if args.unbuilt else None
     if args.what == "student":
-        written = write_student_edition(args.out or build / "student")
+        written = write_student_edition(args.out or build / "student", build=facts)
         print(f"Student edition: {len(written)} notebooks in {args.out or build / 'student'}")
     elif args.what == "assignments":
         out = args.out or build / "nbgrader"
-        by_part = write_assignments(out)
+        by_part = write_assignments(out, build=facts)
         for part, paths in by_part.items():
             print(f"nbgrader source {part}: {len(paths)} notebooks")
         print(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import os
 import re
 import subprocess
 import sys
@@ -87,16 +86,10 @@ def test_chapters_import_only_companion() -> None:
 
 
 @pytest.mark.slow
-def test_companion_installs_alone_and_imports_every_module(tmp_path: Path) -> None:
+def test_companion_installs_alone_and_imports_every_module(tmp_path: Path, clean_venv) -> None:
     """What the Colab cell does: install companion alone, then import every module it ships."""
-    # Without PYTHONPATH (set in a worktree): only what pip installed may be importable.
-    clean_env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(ROOT)], check=True, timeout=900
-    )
+    python, install, clean_env = clean_venv
+    install(str(ROOT))
     modules = sorted(
         ".".join(path.relative_to(ROOT).with_suffix("").parts)
         for path in _companion_modules()

@@ -17,6 +17,7 @@ import pytest
 from authoring import book, editions
 from authoring import notebook_edition as edition
 from authoring.site_index import Build
+from companion.exercises import registry
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("COMPANION_BUILT_BOOK") != "1",
@@ -74,9 +75,14 @@ def built() -> Build:
 @pytest.mark.parametrize("page", PAGES)
 def test_the_edition_runs_the_books_code_after_the_pinned_install(page, built):
     """Code cells: the pinned install cell, then the book's code without its hidden checks,
-    its solutions (folded into the prose) and its Colab prelude."""
-    code = [c.source for c in _edition(page).cells if c.cell_type == "code"]
+    its solutions (folded into the prose) and its Colab prelude, and a practice-check
+    starter under each exercise checked automatically."""
     text = (ROOT / page).with_suffix(".md").read_text(encoding="utf-8")
+    checked = [m.id for m in editions.exercise_markup(text) if registry()[m.id].auto_checked]
+    starters = [edition.starter_code(exercise_id) for exercise_id in checked]
+    every = [c.source for c in _edition(page).cells if c.cell_type == "code"]
+    assert [c for c in every if c in starters] == starters, f"{page}: a practice starter is missing"
+    code = [c for c in every if c not in starters]
     solutions = set(editions.solution_code(text))
     prelude = book.colab_prelude()
     kept = [

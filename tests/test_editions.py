@@ -432,6 +432,16 @@ def test_guide_totals_count_exercises_and_checked_ones(tiny_book):
     assert totals == {"chapters": 1, "exercises": 2, "auto_checked": 1, "minutes": 25}
 
 
+def test_grading_totals_count_practice_and_hidden_cases():
+    totals = editions.grading_totals(_exercises(), _references())
+    assert totals == {
+        "practice_checked": 1,
+        "practice_cases": 1,
+        "hidden_cases": 2,
+        "value_form_only": 0,
+    }
+
+
 def test_student_site_config_hides_solutions_and_reuses_the_cache(tiny_book):
     config = editions.student_site_config(tiny_book)
     assert config["sphinx"]["config"]["hide_solutions"] is True
@@ -448,6 +458,12 @@ def test_cli_writes_the_student_edition(tmp_path, monkeypatch, capsys):
     assert editions.main(["student", "--out", str(tmp_path / "s")]) == 0
     assert "Student edition" in capsys.readouterr().out
     assert sorted(p.name for p in (tmp_path / "s").rglob("*.ipynb"))
+
+
+def test_cli_writes_assignments_without_a_built_book(tmp_path, capsys):
+    assert editions.main(["assignments", "--unbuilt", "--out", str(tmp_path / "course")]) == 0
+    assert "Course folder" in capsys.readouterr().out
+    assert (tmp_path / "course" / "source" / "intro" / "getting-started.ipynb").exists()
 
 
 # --------------------------------------------------------------------------- the real book

@@ -34,7 +34,7 @@ def test_correct_answer_passes(square_exercise):
 def test_given_cases_replace_the_practice_cases(square_exercise):
     hidden = [Case("square(5)", 25, args=(5,))]
     assert evaluate("math-99-1", lambda x: x * x, cases=hidden).message.startswith(
-        "All 1 hidden cases"
+        "The hidden case of math-99-1 passes"
     )
     result = evaluate("math-99-1", lambda x: 4 if x == 2 else 9, cases=hidden)
     assert not result and "case 1 of 1: square(5)" in result.message

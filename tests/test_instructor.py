@@ -144,3 +144,14 @@ def test_registering_a_reference_twice_fails():
 
     with pytest.raises(ValueError, match="registered twice"):
         register(Reference(id="intro-1-1", solution="x = 1"))
+
+
+def test_the_instructor_cli_marks_practice_and_hidden_cases(capsys):
+    from authoring.instructor.__main__ import main
+
+    assert main(["cnn-2-1", "intro-1-3"]) == 0
+    out = capsys.readouterr().out
+    assert "def conv_output_size" in out and "graded by hand" in out
+    assert out.count("# practice") == len(EXERCISES["cnn-2-1"].cases())
+    assert out.count("# hidden") == len(hidden_cases("cnn-2-1"))
+    assert main(["cnn-99-9"]) == 1

@@ -703,6 +703,8 @@ def run_cases(exercise: Exercise, answer: object, cases: Sequence[Case], kind: s
     failure = _first_failure(exercise, answer, cases)
     if failure is not None:
         return CheckResult(exercise.id, False, failure)
+    if len(cases) == 1:
+        return CheckResult(exercise.id, True, f"The {kind} case of {exercise.id} passes.")
     return CheckResult(exercise.id, True, f"All {len(cases)} {kind} cases of {exercise.id} pass.")
 
 
