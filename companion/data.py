@@ -728,7 +728,7 @@ def load_first_names(
 ) -> pd.DataFrame:
     """Common English first names: columns ``name`` and ``list`` (``female`` or ``male``).
 
-    A name on both lists appears twice. Used in: Part 4, A tiny GPT.
+    A name on both lists appears twice. Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT.
     """
     import pandas as pd
 
@@ -781,7 +781,9 @@ def load_fortunes(
         raise ValueError(f"language must be one of {sorted(FORTUNE_FILES)}, got {language!r}.")
     name, file_name = FORTUNE_FILES[language]
     text = load_files(name, data_dir, download=download)[file_name].decode("utf-8")
-    fortunes = (_ANSI.sub("", part).strip() for part in re.split(r"^%$", text, flags=re.M))
+    while _ANSI.search(text):  # a few codes are nested, "\x1b[;\x1b[34;1mm": strip until none
+        text = _ANSI.sub("", text)
+    fortunes = (part.strip() for part in re.split(r"^%$", text, flags=re.M))
     return [fortune for fortune in fortunes if fortune]
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "TransformerBlock",
     "WordVocabulary",
     "bigram_cross_entropy",
+    "bigram_nll",
     "bigram_table",
     "build_tiny_gpt",
     "bytes_to_unicode",
@@ -45,6 +46,7 @@ __all__ = [
     "gpt2_encoding",
     "gpt2_pattern",
     "message_text",
+    "model_nll",
     "pretokenize",
     "sample_words",
     "standardize",
@@ -90,7 +92,7 @@ class CharVocabulary:
 def char_vocabulary(words: Iterable[str]) -> CharVocabulary:
     """The vocabulary of every character used in ``words`` (sorted), after padding and ``.``.
 
-    Used in: Part 4, A tiny GPT.
+    Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT.
     """
     if isinstance(words, str):
         raise TypeError("words must be a collection of strings, got a single str.")
@@ -108,7 +110,7 @@ def encode_words(
     Input row: ``.`` then the characters, padded with 0. Target row: the characters then
     ``.``, padded with 0, so position ``t`` of the target is the character that follows
     position ``t`` of the input. Raises ``ValueError`` if a word has ``context`` or more
-    characters. Used in: Part 4, A tiny GPT.
+    characters. Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT.
     """
     if context < 2:
         raise ValueError(f"context must be at least 2, got {context}.")
@@ -189,7 +191,8 @@ def bigram_table(x: np.ndarray, y: np.ndarray, vocab_size: int, alpha: float = 1
     """``P[current, next]`` estimated by counting pairs in ``(x, y)``, with add-``alpha`` smoothing.
 
     Padding targets are not counted and padding is never predicted (its column is 0).
-    Used in: Part 4, A tiny GPT (the baseline the Transformer must beat).
+    Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT (the baseline the
+    Transformer must beat).
     """
     x, y = np.asarray(x), np.asarray(y)
     if x.shape != y.shape:
@@ -213,6 +216,35 @@ def bigram_cross_entropy(table: np.ndarray, x: np.ndarray, y: np.ndarray) -> flo
     keep = y != PAD
     probabilities = table[x[keep], y[keep]]
     return float(-np.mean(np.log(probabilities)))
+
+
+def bigram_nll(table: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``-log P(target | current)`` of every non-padding target, in row-major order (nats).
+
+    Their mean is :func:`bigram_cross_entropy`. Used in: Part 2, Likelihood: from losses to perplexity.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    keep = y != PAD
+    return -np.log(table[x[keep], y[keep]])
+
+
+def model_nll(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 512
+) -> np.ndarray:
+    """``-log P(target | tokens so far)`` of every non-padding target under a model's logits (nats).
+
+    Same order as :func:`bigram_nll`, so the two can be compared target by target. The
+    log-softmax is taken in float64, whatever precision the model computes in.
+    Used in: Part 2, Likelihood: from losses to perplexity.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    logits = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+    if logits.shape[:2] != y.shape:
+        raise ValueError(f"the model's logits {logits.shape} do not match the targets {y.shape}.")
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    keep = y != PAD
+    return -log_probs[keep, y[keep]]
 
 
 # --------------------------------------------------------------------------- Transformer
@@ -301,7 +333,7 @@ def build_tiny_gpt(
 ) -> keras.Model:
     """A decoder-only Transformer: ids ``(batch, context)`` to next-token logits ``(batch, context, vocab)``.
 
-    Used in: Part 4, A tiny GPT.
+    Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT.
     """
     for name, value in (
         ("vocab_size", vocab_size),
@@ -400,11 +432,11 @@ def _category_class(prefix: str) -> str:
 
 @functools.cache
 def gpt2_pattern() -> re.Pattern[str]:
-    r"""GPT-2's pre-tokeniser with Python's ``re``, which has no ``\p{L}`` (letter) or ``\p{N}``.
+    r"""GPT-2's pre-tokenizer with Python's ``re``, which has no ``\p{L}`` (letter) or ``\p{N}``.
 
     GPT-2 writes ``'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+``;
     here ``\p{L}`` and ``\p{N}`` are character classes built from :mod:`unicodedata`
-    (built once, in about a second). Used in: Part 1, Tokens.
+    (built once, in about a second). Used by :func:`pretokenize` (no chapter calls it).
     """
     letters, numbers = _category_class("L"), _category_class("N")
     return re.compile(
@@ -528,7 +560,7 @@ def train_bpe(texts: Iterable[str], num_merges: int) -> BytePairEncoding:
     Pairs are counted inside GPT-2's pre-tokens, weighted by how often each pre-token
     occurs; ties go to the pair of smaller ids. Only the words holding the merged pair
     are recounted, so training takes seconds, not hours. Used in: Part 1, Tokens;
-    Part 2, Likelihood and perplexity.
+    Part 2, Likelihood: from losses to perplexity.
     """
     if isinstance(texts, str):
         raise TypeError("texts must be a collection of strings, got a single str.")
@@ -576,7 +608,7 @@ def train_bpe(texts: Iterable[str], num_merges: int) -> BytePairEncoding:
 def gpt2_encoding(
     data_dir: str | os.PathLike[str] | None = None, *, download: bool = True
 ) -> BytePairEncoding:
-    """GPT-2's tokeniser: 50,000 merges and 50,257 ids, from the verified ``gpt2-vocabulary`` files.
+    """GPT-2's tokenizer: 50,000 merges and 50,257 ids, from the verified ``gpt2-vocabulary`` files.
 
     ``encoder.json`` maps each token (written with :func:`bytes_to_unicode`) to its id;
     ``vocab.bpe`` lists the merges, one pair per line after a version line.

@@ -665,7 +665,7 @@ def test_used_in_names_only_chapters_that_call_the_function(name):
 
 
 def test_load_fortunes_splits_at_percent_lines_and_drops_colour_codes(tmp_path, monkeypatch):
-    raw = "要有礼貌\n\n\x1b[33m    -- Debian\x1b[m\n%\n第二条\n%\n\n".encode()
+    raw = "要有礼貌\n\n\x1b[33m    -- Debian\x1b[;\x1b[1mm\n%\n第二条\n%\n\n".encode()
     spec = data.FileDatasetSpec("fortunes-zh", {"chinese": _sha_bytes(raw)}, "a test")
     monkeypatch.setitem(data.FILE_DATASETS, "fortunes-zh", spec)
     (tmp_path / "chinese").write_bytes(raw)

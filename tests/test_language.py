@@ -18,6 +18,7 @@ from companion.language import (
     BytePairEncoding,
     TransformerBlock,
     bigram_cross_entropy,
+    bigram_nll,
     bigram_table,
     build_tiny_gpt,
     bytes_to_unicode,
@@ -26,6 +27,7 @@ from companion.language import (
     encode_words,
     gpt2_encoding,
     message_text,
+    model_nll,
     pretokenize,
     sample_words,
     standardize,
@@ -280,3 +282,27 @@ def test_gpt2_encoding_gives_the_ids_published_outside_this_repository():
         assert bpe.encode(text) == ids, text
         assert bpe.decode(ids) == text
     assert bpe.size == 50_257 and len(bpe.merges) == 50_000
+
+
+def test_bigram_nll_is_per_target_and_averages_to_the_cross_entropy():
+    vocab = char_vocabulary(["ab", "ba", "aab"])
+    x, y = encode_words(["ab", "ba", "aab"], vocab, 5)
+    table = bigram_table(x, y, vocab.size)
+    nll = bigram_nll(table, x, y)
+    assert nll.shape == (int((y != PAD).sum()),)
+    assert np.isclose(nll.mean(), bigram_cross_entropy(table, x, y))
+
+
+def test_model_nll_matches_keras_cross_entropy_on_the_same_targets():
+    keras.utils.set_random_seed(0)
+    vocab = char_vocabulary(["ab", "ba", "aab"])
+    x, y = encode_words(["ab", "ba", "aab", "b"], vocab, 5)
+    model = build_tiny_gpt(vocab.size, 5, d_model=8, num_heads=2, num_layers=1)
+    nll = model_nll(model, x, y)
+    logits = model.predict(x, verbose=0)
+    keep = y != PAD
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
+    reference = keras.ops.convert_to_numpy(loss(y[keep], logits[keep]))
+    assert nll.shape == reference.shape and np.allclose(nll, reference, atol=1e-4)
+    with pytest.raises(ValueError, match="do not match"):
+        model_nll(model, x, y[:, :3])

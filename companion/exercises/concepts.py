@@ -336,3 +336,75 @@ register(
         ),
     ),
 )
+
+# ----------------------------------------------------------------- 5. Tokens
+
+
+def _merges_cases() -> list[Case]:
+    from companion.language import train_bpe
+
+    # merges (a, b) then (" ", ab), worked by hand: each merge removes one token
+    bpe = train_bpe(["ab ab ab cd"], 2)
+    return [
+        Case("'ab': a+b", 1, args=(bpe, "ab")),
+        Case("' ab': a+b, then ' '+ab", 2, args=(bpe, " ab")),
+        Case("' cd': no merge applies", 0, args=(bpe, " cd")),
+        Case("'abab': a+b twice", 2, args=(bpe, "abab")),
+        Case("' abab': a+b twice, then ' '+ab", 3, args=(bpe, " abab")),
+        Case("'' (empty)", 0, args=(bpe, "")),
+    ]
+
+
+def _costlier_cases() -> list[Case]:
+    from companion.language import train_bpe
+
+    # merges (a, b) then (" ", ab): " ab" and "ab" are one token each, "猫" three bytes
+    bpe = train_bpe(["ab ab ab cd"], 2)
+    return [
+        Case("' ab ab' (2 tokens) or '猫' (3)", "猫", args=(bpe, " ab ab", "猫")),
+        Case("'ab' (1 token) or ' cd' (3)", " cd", args=(bpe, "ab", " cd")),
+        Case("' abab' (2 tokens) or 'ab' (1)", " abab", args=(bpe, " abab", "ab")),
+        Case("a tie, ' ab' and 'ab': the first", " ab", args=(bpe, " ab", "ab")),
+    ]
+
+
+register(
+    Exercise(
+        id="concepts-5-1",
+        title="Count the merges",
+        difficulty="easy",
+        minutes=10,
+        hint="Encoding starts from one token per UTF-8 byte; what does each merge do to the number of tokens?",
+        solution=(
+            "def merges_used(bpe, word):\n"
+            '    return len(word.encode("utf-8")) - len(bpe.encode(word))'
+        ),
+        cases=_merges_cases,
+    ),
+    Exercise(
+        id="concepts-5-2",
+        title="Which costs more?",
+        difficulty="easy",
+        minutes=5,
+        hint="Count each string with len(bpe.encode(text)); GPT-2 learnt its merges on English text.",
+        solution=(
+            "def costlier(bpe, first, second):\n"
+            "    return first if len(bpe.encode(first)) >= len(bpe.encode(second)) else second"
+        ),
+        cases=_costlier_cases,
+    ),
+    Exercise(
+        id="concepts-5-3",
+        title="A tokenizer for your users",
+        difficulty="medium",
+        minutes=15,
+        hint="Two billion characters a month times the cost per million characters; then list what else is sized in tokens.",
+        solution=(
+            "Two billion characters a month at the page's cost per million characters for each "
+            "vocabulary. A larger vocabulary adds embedding and output rows; a vocabulary that fits "
+            "the language lets more of the conversation into the context window; a Chinese-only "
+            "vocabulary makes English more expensive. A trained model's embeddings belong to its "
+            "vocabulary: a new tokenizer means new ids and retraining at least the embeddings."
+        ),
+    ),
+)
