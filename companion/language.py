@@ -436,7 +436,8 @@ def gpt2_pattern() -> re.Pattern[str]:
 
     GPT-2 writes ``'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+``;
     here ``\p{L}`` and ``\p{N}`` are character classes built from :mod:`unicodedata`
-    (built once, in about a second). Used by :func:`pretokenize` (no chapter calls it).
+    (built once, in about a second). One known difference: Python's ``\s`` also matches
+    the separators U+001C to U+001F. Used by :func:`pretokenize` (no chapter calls it).
     """
     letters, numbers = _category_class("L"), _category_class("N")
     return re.compile(
