@@ -183,12 +183,12 @@ def test_word_vocabulary_rejects_a_single_string_and_a_tiny_budget():
 
 
 # --------------------------------------------------------------------------- byte-pair encoding
-CORPUS = ["the cat sat on the mat", "the hat", "猫坐在垫子上。猫很开心", "naïve café ²"]
+BPE_CORPUS = ["the cat sat on the mat", "the hat", "猫坐在垫子上。猫很开心", "naïve café ²"]
 
 
 @pytest.fixture(scope="module")
 def small_bpe() -> BytePairEncoding:
-    return train_bpe(CORPUS * 3, 40)
+    return train_bpe(BPE_CORPUS * 3, 40)
 
 
 def test_train_bpe_merges_the_most_frequent_pair_first_worked_by_hand():
