@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from companion.exercises import Case
+from companion.exercises.concepts import toy_encode
 
 from .store import Reference, register
 
@@ -264,44 +265,38 @@ register(
 
 
 def _merges_cases() -> list[Case]:
-    from companion.language import train_bpe
-
-    # merges (a, b) then (" ", ab), worked by hand: each merge removes one token
-    bpe = train_bpe(["ab ab ab cd"], 2)
+    # toy_encode's merges are (a, b) then (" ", ab), worked by hand: each merge removes a token
     return [
-        Case("'ab': a+b", 1, args=(bpe, "ab")),
-        Case("' ab': a+b, then ' '+ab", 2, args=(bpe, " ab")),
-        Case("' cd': no merge applies", 0, args=(bpe, " cd")),
-        Case("'abab': a+b twice", 2, args=(bpe, "abab")),
-        Case("' abab': a+b twice, then ' '+ab", 3, args=(bpe, " abab")),
-        Case("'' (empty)", 0, args=(bpe, "")),
+        Case("'ab': a+b", 1, args=(toy_encode, "ab")),
+        Case("' ab': a+b, then ' '+ab", 2, args=(toy_encode, " ab")),
+        Case("' cd': no merge applies", 0, args=(toy_encode, " cd")),
+        Case("'abab': a+b twice", 2, args=(toy_encode, "abab")),
+        Case("' abab': a+b twice, then ' '+ab", 3, args=(toy_encode, " abab")),
+        Case("'' (empty)", 0, args=(toy_encode, "")),
     ]
 
 
 def _costlier_cases() -> list[Case]:
-    from companion.language import train_bpe
-
-    # merges (a, b) then (" ", ab): " ab" and "ab" are one token each, "猫" three bytes
-    bpe = train_bpe(["ab ab ab cd"], 2)
+    # " ab" and "ab" are one token each under toy_encode, "猫" three bytes
     return [
-        Case("' ab ab' (2 tokens) or '猫' (3)", "猫", args=(bpe, " ab ab", "猫")),
-        Case("'ab' (1 token) or ' cd' (3)", " cd", args=(bpe, "ab", " cd")),
-        Case("' abab' (2 tokens) or 'ab' (1)", " abab", args=(bpe, " abab", "ab")),
-        Case("a tie, ' ab' and 'ab': the first", " ab", args=(bpe, " ab", "ab")),
+        Case("' ab ab' (2 tokens) or '猫' (3)", "猫", args=(toy_encode, " ab ab", "猫")),
+        Case("'ab' (1 token) or ' cd' (3)", " cd", args=(toy_encode, "ab", " cd")),
+        Case("' abab' (2 tokens) or 'ab' (1)", " abab", args=(toy_encode, " abab", "ab")),
+        Case("a tie, ' ab' and 'ab': the first", " ab", args=(toy_encode, " ab", "ab")),
     ]
 
 
 register(
     Reference(
         id="concepts-5-1",
-        solution="def merges_used(bpe, word):\n"
-        '    return len(word.encode("utf-8")) - len(bpe.encode(word))',
+        solution="def merges_used(encode, word):\n"
+        '    return len(word.encode("utf-8")) - len(encode(word))',
         cases=_merges_cases,
     ),
     Reference(
         id="concepts-5-2",
-        solution="def costlier(bpe, first, second):\n"
-        "    return first if len(bpe.encode(first)) >= len(bpe.encode(second)) else second",
+        solution="def costlier(encode, first, second):\n"
+        "    return first if len(encode(first)) >= len(encode(second)) else second",
         cases=_costlier_cases,
     ),
     Reference(

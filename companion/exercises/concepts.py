@@ -252,23 +252,26 @@ register(
 # ----------------------------------------------------------------- 5. Tokens
 
 
-def _toy_bpe():
+def toy_encode(text: str) -> list[int]:
+    """Token ids of ``text`` under a toy BPE learnt from ``"ab ab ab cd"``: merges (a, b), (" ", ab).
+
+    The encoder the hidden cases of exercises concepts-5-1 and 5-2 pass to the reader's
+    function (no chapter calls it).
+    """
     from companion.language import train_bpe
 
-    return train_bpe(["ab ab ab cd"], 2)  # merges (a, b) then (" ", ab)
+    return train_bpe(["ab ab ab cd"], 2).encode(text)
 
 
 def _practice_concepts_5_1() -> list[Case]:
-    bpe = _toy_bpe()
     return [
-        Case("'ab': a+b", 1, args=(bpe, "ab")),
-        Case("' cd': no merge applies", 0, args=(bpe, " cd")),
+        Case("'ab': a+b", 1, args=(toy_encode, "ab")),
+        Case("' cd': no merge applies", 0, args=(toy_encode, " cd")),
     ]
 
 
 def _practice_concepts_5_2() -> list[Case]:
-    bpe = _toy_bpe()
-    return [Case("'ab' (1 token) or ' cd' (3)", " cd", args=(bpe, "ab", " cd"))]
+    return [Case("'ab' (1 token) or ' cd' (3)", " cd", args=(toy_encode, "ab", " cd"))]
 
 
 register(
@@ -285,7 +288,7 @@ register(
         title="Which costs more?",
         difficulty="easy",
         minutes=5,
-        hint="Count each string with len(bpe.encode(text)); GPT-2 learnt its merges on English text.",
+        hint="Count each string with len(encode(text)); GPT-2 learnt its merges on English text.",
         cases=_practice_concepts_5_2,
     ),
     Exercise(
