@@ -76,9 +76,10 @@ def compare(
     [0, 1] with ``n``, the number of test examples each was measured on.
     ``level`` is the interval's coverage (also 1 − the test's significance level).
     Raises ``ValueError`` for shapes or values that cannot be compared.
-    Used in: Part 1, Pretraining and fine-tuning; Part 2, Residual connections and layer
-    normalisation; Part 3, A baseline CNN; Making it better; Looking inside; From model to
-    product; Part 4, Language: classifying messages; Recommendation; Vision in a product.
+    Used in: Part 1, Pretraining and fine-tuning; Tokens; Part 2, Likelihood: from losses to
+    perplexity; Residual connections and layer normalisation; Part 3, A baseline CNN; Making it
+    better; Looking inside; From model to product; Part 4, Language: classifying messages;
+    Recommendation; Vision in a product.
     """
     if not 0.5 <= level < 1:
         raise ValueError(f"level must be in [0.5, 1), e.g. 0.95; got {level!r}.")

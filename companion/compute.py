@@ -239,7 +239,7 @@ def serving_cost_per_million_tokens(
 
     ``utilisation`` is the fraction of peak reached while serving; a batch-1 chat
     reaches far less than a large batch, because it waits on memory, not arithmetic.
-    Used in: Part 1, Compute and cost; From prompt to product.
+    Used in: Part 1, Tokens; Compute and cost; From prompt to product.
     """
     hours = gpu_hours(inference_flops(num_params, 1e6), peak_flops_per_s, utilisation)
     return hours * _positive("price_per_gpu_hour", price_per_gpu_hour, allow_zero=True)

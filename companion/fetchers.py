@@ -229,7 +229,10 @@ def npm_build_fetcher(
 
 # --------------------------------------------------------------------------- Debian
 def debian_fetcher(package: str, member_dir: str) -> Fetcher:
-    """Fetch the files from a Debian package (``apt-get download`` + ``dpkg -x``, no root needed)."""
+    """Fetch the files from a Debian package (``apt-get download`` + ``dpkg -x``, no root needed).
+
+    The files copied are the keys of ``spec.sha256``, taken from ``member_dir``.
+    """
 
     def fetch(spec: Any, dest: Path) -> None:
         work = Path(tempfile.mkdtemp(dir=dest))
@@ -245,7 +248,7 @@ def debian_fetcher(package: str, member_dir: str) -> Fetcher:
         if not debs:
             raise DatasetError(f"`apt-get download {package}` produced no .deb file")
         _run(["dpkg-deb", "-x", str(debs[0]), str(work / "root")], cwd=work)
-        _copy_members(work / "root" / member_dir, dest)
+        _copy_members(work / "root" / member_dir, dest, tuple(spec.sha256))
         shutil.rmtree(work)
 
     return fetch

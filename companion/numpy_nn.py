@@ -162,8 +162,8 @@ def softmax(z: ArrayLike, axis: int = -1) -> Array:
 
     Subtracting the maximum changes nothing mathematically (the factor ``exp(-max z)``
     cancels) but keeps every ``exp`` at most 1, so large logits cannot overflow.
-    Used in: Part 2, Forward propagation; Loss functions; Backpropagation from scratch;
-    Attention.
+    Used in: Part 2, Forward propagation; Loss functions; Likelihood: from losses to perplexity;
+    Backpropagation from scratch; Attention.
     """
     z = _array(z, "z")
     shifted = z - np.max(z, axis=axis, keepdims=True)

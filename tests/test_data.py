@@ -665,6 +665,26 @@ def test_used_in_names_only_chapters_that_call_the_function(name):
         assert set(matches) & callers, f"{name}: {named!r} never calls data.{name}()"
 
 
+def test_load_fortunes_splits_at_percent_lines_and_drops_colour_codes(tmp_path, monkeypatch):
+    raw = "要有礼貌\n\n\x1b[33m    -- Debian\x1b[;\x1b[1mm\n%\n第二条\n%\n\n".encode()
+    spec = data.FileDatasetSpec("fortunes-zh", {"chinese": _sha_bytes(raw)}, "a test")
+    monkeypatch.setitem(data.FILE_DATASETS, "fortunes-zh", spec)
+    (tmp_path / "chinese").write_bytes(raw)
+    assert data.load_fortunes("zh", tmp_path) == ["要有礼貌\n\n    -- Debian", "第二条"]
+    with pytest.raises(ValueError, match="'en', 'zh'"):
+        data.load_fortunes("fr", tmp_path)
+
+
+@pytest.mark.slow
+def test_real_fortunes_load_in_both_languages():
+    english, chinese = (
+        data.load_fortunes("en", download=False),
+        data.load_fortunes("zh", download=False),
+    )
+    assert len(english) == 431 and len(chinese) == 5263
+    assert not any("\x1b" in text for text in chinese)
+
+
 # --------------------------------------------------------------------------- unlucky machines
 def _read_only(monkeypatch):
     import errno

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import keras
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from companion import data
 from companion.language import (
     BOUNDARY,
     PAD,
+    BytePairEncoding,
     TransformerBlock,
     bigram_cross_entropy,
+    bigram_nll,
     bigram_table,
     build_tiny_gpt,
+    bytes_to_unicode,
     char_vocabulary,
     encode_texts,
     encode_words,
+    gpt2_encoding,
     message_text,
+    model_nll,
+    pretokenize,
     sample_words,
     standardize,
+    train_bpe,
     word_vocabulary,
 )
 
@@ -167,3 +180,129 @@ def test_word_vocabulary_rejects_a_single_string_and_a_tiny_budget():
         word_vocabulary("spam spam", max_tokens=5)
     with pytest.raises(ValueError, match="at least 3"):
         word_vocabulary(CORPUS, max_tokens=2)
+
+
+# --------------------------------------------------------------------------- byte-pair encoding
+BPE_CORPUS = ["the cat sat on the mat", "the hat", "猫坐在垫子上。猫很开心", "naïve café ²"]
+
+
+@pytest.fixture(scope="module")
+def small_bpe() -> BytePairEncoding:
+    return train_bpe(BPE_CORPUS * 3, 40)
+
+
+def test_train_bpe_merges_the_most_frequent_pair_first_worked_by_hand():
+    # pre-tokens "ab", " ab", " ab", " cd": (a, b) occurs 3 times, then (" ", ab) twice
+    bpe = train_bpe(["ab ab ab cd"], 2)
+    assert bpe.merges == ((b"a", b"b"), (b" ", b"ab"))
+    assert bpe.size == 258 and bpe.encode(" ab") == [257] and bpe.encode("ab") == [256]
+    assert bpe.encode(" cd") == [ord(" "), ord("c"), ord("d")]  # never merged: bytes
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=60))
+def test_bpe_round_trips_any_unicode_text(small_bpe, text):
+    ids = small_bpe.encode(text)
+    assert small_bpe.decode(ids) == text
+    assert all(0 <= token < small_bpe.size for token in ids)
+    assert b"".join(small_bpe.tokens(text)) == text.encode("utf-8")
+
+
+def test_bpe_shortens_text_like_its_corpus_and_truncation_is_nested(small_bpe):
+    text = "the cat sat on the mat"
+    assert len(small_bpe.encode(text)) < len(text.encode("utf-8")) / 2
+    fewer = small_bpe.truncated(10)
+    assert fewer.merges == small_bpe.merges[:10] and fewer.size == 266
+    assert len(small_bpe.encode(text)) <= len(fewer.encode(text)) <= len(text)
+    assert small_bpe.truncated(0).encode("ab") == [97, 98]
+    with pytest.raises(ValueError, match="num_merges"):
+        small_bpe.truncated(41)
+
+
+def test_bpe_rejects_bad_inputs(small_bpe):
+    with pytest.raises(TypeError, match="single str"):
+        train_bpe("abc", 3)
+    with pytest.raises(ValueError, match=">= 0"):
+        train_bpe(["abc"], -1)
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        small_bpe.decode([10**6])
+    with pytest.raises(ValueError, match="lacks"):
+        BytePairEncoding((), {b"a": 0})
+
+
+def test_pretokenize_follows_gpt2_letters_numbers_and_spaces():
+    # \p{L} includes Han characters and accented letters; "²" is \p{N}, not a letter
+    assert pretokenize("Hello world's 42 naïve²  猫。") == [
+        "Hello", " world", "'s", " 42", " naïve", "²", " ", " 猫", "。",
+    ]  # fmt: skip
+    assert "".join(pretokenize("a\n\n  b\t")) == "a\n\n  b\t"
+
+
+def test_bytes_to_unicode_is_a_bijection_onto_printable_characters():
+    mapping = bytes_to_unicode()
+    assert len(mapping) == len(set(mapping.values())) == 256
+    assert mapping[ord("A")] == "A" and mapping[ord(" ")] == "Ġ"  # GPT-2's space is "Ġ"
+    assert all(char.isprintable() for char in mapping.values())
+
+
+def test_gpt2_encoding_reads_the_published_file_formats(tmp_path):
+    """A three-merge vocabulary in GPT-2's format; one merge starts with '#', like GPT-2's."""
+    to_char = bytes_to_unicode()
+    names = {"".join(to_char[b] for b in bytes([i])): i for i in range(256)}
+    names |= {"ĠĠ": 256, "##": 257, "Ġ##": 258}
+    (tmp_path / "encoder.json").write_text(json.dumps(names))
+    (tmp_path / "vocab.bpe").write_text("#version: 0.2\nĠ Ġ\n# #\nĠ ##\n")
+    digests = {
+        name: hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+        for name in ("encoder.json", "vocab.bpe")
+    }
+    spec = data.FileDatasetSpec("gpt2-vocabulary", digests, "a test")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(data.FILE_DATASETS, "gpt2-vocabulary", spec)
+        bpe = gpt2_encoding(tmp_path, download=False)
+    assert bpe.size == 259 and len(bpe.merges) == 3
+    assert bpe.encode(" ##  ") == [258, 256]
+    assert bpe.decode([258, 256]) == " ##  "
+
+
+@pytest.mark.slow
+def test_gpt2_encoding_gives_the_ids_published_outside_this_repository():
+    """Test vectors of gpt-3-encoder's Encoder.test.js (AIDungeon/GPT-3-Encoder, MIT) and
+    tiktoken's test_simple ("hello world" under "gpt2"); needs `make data`."""
+    bpe = gpt2_encoding(download=False)
+    published = {
+        "": [],
+        " ": [220],
+        "\t": [197],
+        "This is some text": [1212, 318, 617, 2420],
+        "indivisible": [521, 452, 12843],
+        "hello 👋 world 🌍": [31373, 50169, 233, 995, 12520, 234, 235],
+        "hello world": [31373, 995],
+    }
+    for text, ids in published.items():
+        assert bpe.encode(text) == ids, text
+        assert bpe.decode(ids) == text
+    assert bpe.size == 50_257 and len(bpe.merges) == 50_000
+
+
+def test_bigram_nll_is_per_target_and_averages_to_the_cross_entropy():
+    vocab = char_vocabulary(["ab", "ba", "aab"])
+    x, y = encode_words(["ab", "ba", "aab"], vocab, 5)
+    table = bigram_table(x, y, vocab.size)
+    nll = bigram_nll(table, x, y)
+    assert nll.shape == (int((y != PAD).sum()),)
+    assert np.isclose(nll.mean(), bigram_cross_entropy(table, x, y))
+
+
+def test_model_nll_matches_keras_cross_entropy_on_the_same_targets():
+    keras.utils.set_random_seed(0)
+    vocab = char_vocabulary(["ab", "ba", "aab"])
+    x, y = encode_words(["ab", "ba", "aab", "b"], vocab, 5)
+    model = build_tiny_gpt(vocab.size, 5, d_model=8, num_heads=2, num_layers=1)
+    nll = model_nll(model, x, y)
+    logits = model.predict(x, verbose=0)
+    keep = y != PAD
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
+    reference = keras.ops.convert_to_numpy(loss(y[keep], logits[keep]))
+    assert nll.shape == reference.shape and np.allclose(nll, reference, atol=1e-4)
+    with pytest.raises(ValueError, match="do not match"):
+        model_nll(model, x, y[:, :3])

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from companion.exercises import Case
+from companion.exercises.concepts import toy_encode
 
 from .store import Reference, register
 
@@ -257,5 +258,53 @@ register(
         solution="Swapping the digit halves gives a similar gain (same strokes). A Fashion-MNIST base "
         "shares only generic features with digits and helps less; its frozen base can do worse "
         "than training from scratch. The closer the pretraining data to the task, the more it helps.",
+    ),
+)
+
+# ----------------------------------------------------------------- 5. Tokens
+
+
+def _merges_cases() -> list[Case]:
+    # toy_encode's merges are (a, b) then (" ", ab), worked by hand: each merge removes a token
+    return [
+        Case("'ab': a+b", 1, args=(toy_encode, "ab")),
+        Case("' ab': a+b, then ' '+ab", 2, args=(toy_encode, " ab")),
+        Case("' cd': no merge applies", 0, args=(toy_encode, " cd")),
+        Case("'abab': a+b twice", 2, args=(toy_encode, "abab")),
+        Case("' abab': a+b twice, then ' '+ab", 3, args=(toy_encode, " abab")),
+        Case("'' (empty)", 0, args=(toy_encode, "")),
+    ]
+
+
+def _costlier_cases() -> list[Case]:
+    # " ab" and "ab" are one token each under toy_encode, "猫" three bytes
+    return [
+        Case("' ab ab' (2 tokens) or '猫' (3)", "猫", args=(toy_encode, " ab ab", "猫")),
+        Case("'ab' (1 token) or ' cd' (3)", " cd", args=(toy_encode, "ab", " cd")),
+        Case("' abab' (2 tokens) or 'ab' (1)", " abab", args=(toy_encode, " abab", "ab")),
+        Case("a tie, ' ab' and 'ab': the first", " ab", args=(toy_encode, " ab", "ab")),
+    ]
+
+
+register(
+    Reference(
+        id="concepts-5-1",
+        solution="def merges_used(encode, word):\n"
+        '    return len(word.encode("utf-8")) - len(encode(word))',
+        cases=_merges_cases,
+    ),
+    Reference(
+        id="concepts-5-2",
+        solution="def costlier(encode, first, second):\n"
+        "    return first if len(encode(first)) >= len(encode(second)) else second",
+        cases=_costlier_cases,
+    ),
+    Reference(
+        id="concepts-5-3",
+        solution="Two billion characters a month at the page's cost per million characters for each "
+        "vocabulary. A larger vocabulary adds embedding and output rows; a vocabulary that fits "
+        "the language lets more of the conversation into the context window; a Chinese-only "
+        "vocabulary makes English more expensive. A trained model's embeddings belong to its "
+        "vocabulary: a new tokenizer means new ids and retraining at least the embeddings.",
     ),
 )

@@ -1,5 +1,5 @@
-"""Exercises of Part 2, Mathematics (ids ``math-1-*`` .. ``math-7-*``): reference
-solutions and every case.
+"""Exercises of Part 2, Mathematics (ids ``math-1-*`` .. ``math-7-*``, ``math-8-*``):
+reference solutions and every case.
 
 ``cases`` is every case the autograder runs: the practice cases (written out in
 ``companion/exercises/math.py``, which a learner sees) and the hidden ones.
@@ -9,6 +9,8 @@ is tested against an independent computation in ``tests/test_numpy_nn.py``.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -542,5 +544,48 @@ register(
         solution="Each plain ReLU layer with Glorot's variance 1/d halves the mean square of the gradient flowing down, "
         "so the first layer's gradient shrinks by about sqrt(1/2) = 0.71 per added layer. He initialisation "
         "removes the factor on average at the start; the pre-LN stack's gradient stays of the same order at every depth.",
+    ),
+)
+
+# ----------------------------------------------------------------- 8. Likelihood: from losses to perplexity
+
+
+def _perplexity_cases() -> list[Case]:
+    # exp(-mean log p), worked by hand
+    return [
+        Case("a uniform guess among 2", 2.0, args=([0.5, 0.5],)),
+        Case("a uniform guess among 4", 4.0, args=([0.25] * 8,)),
+        Case("a perfect model", 1.0, args=([1.0, 1.0, 1.0],)),
+        Case("0.1 then 1.0: exp(ln(10) / 2) = sqrt(10)", 10**0.5, args=([0.1, 1.0],)),
+    ]
+
+
+def _bits_cases() -> list[Case]:
+    # nats/token · tokens / chars / ln 2, worked by hand
+    return [
+        Case("ln 2 nats per token, one token per character", 1.0, args=(math.log(2), 10, 10)),
+        Case("2 ln 2 nats per token, two characters per token", 1.0, args=(2 * math.log(2), 5, 10)),
+        Case("1 nat per token, 3 tokens for 4 characters", 3 / (4 * math.log(2)), args=(1.0, 3, 4)),
+    ]
+
+
+register(
+    Reference(
+        id="math-8-1",
+        solution="def perplexity(probabilities):\n"
+        "    return float(np.exp(-np.mean(np.log(probabilities))))",
+        cases=_perplexity_cases,
+    ),
+    Reference(
+        id="math-8-2",
+        solution="def bits_per_character(nats_per_token, tokens, chars):\n"
+        "    return nats_per_token * tokens / chars / np.log(2)",
+        cases=_bits_cases,
+    ),
+    Reference(
+        id="math-8-3",
+        solution="Both must be measured on the same text with the same tokenizer; a model with longer "
+        "tokens has a higher perplexity per token for the same quality. Ask for the total NLL of "
+        "the same text, or bits per character or per byte, which do not depend on the tokenizer.",
     ),
 )

@@ -248,3 +248,54 @@ register(
         hint="Reuse task(), build_baseline, train and compare_label_budgets; change only which data pretrains the base.",
     ),
 )
+
+# ----------------------------------------------------------------- 5. Tokens
+
+
+def toy_encode(text: str) -> list[int]:
+    """Token ids of ``text`` under a toy BPE learnt from ``"ab ab ab cd"``: merges (a, b), (" ", ab).
+
+    The encoder the hidden cases of exercises concepts-5-1 and 5-2 pass to the reader's
+    function (no chapter calls it).
+    """
+    from companion.language import train_bpe
+
+    return train_bpe(["ab ab ab cd"], 2).encode(text)
+
+
+def _practice_concepts_5_1() -> list[Case]:
+    return [
+        Case("'ab': a+b", 1, args=(toy_encode, "ab")),
+        Case("' cd': no merge applies", 0, args=(toy_encode, " cd")),
+    ]
+
+
+def _practice_concepts_5_2() -> list[Case]:
+    return [Case("'ab' (1 token) or ' cd' (3)", " cd", args=(toy_encode, "ab", " cd"))]
+
+
+register(
+    Exercise(
+        id="concepts-5-1",
+        title="Count the merges",
+        difficulty="easy",
+        minutes=10,
+        hint="Encoding starts from one token per UTF-8 byte; what does each merge do to the number of tokens?",
+        cases=_practice_concepts_5_1,
+    ),
+    Exercise(
+        id="concepts-5-2",
+        title="Which costs more?",
+        difficulty="easy",
+        minutes=5,
+        hint="Count each string with len(encode(text)); GPT-2 learnt its merges on English text.",
+        cases=_practice_concepts_5_2,
+    ),
+    Exercise(
+        id="concepts-5-3",
+        title="A tokenizer for your users",
+        difficulty="medium",
+        minutes=15,
+        hint="Two billion characters a month times the cost per million characters; then list what else is sized in tokens.",
+    ),
+)

@@ -1,4 +1,5 @@
-"""Exercises of Part 2, Mathematics (ids ``math-1-*`` .. ``math-7-*``): what a learner sees.
+"""Exercises of Part 2, Mathematics (ids ``math-1-*`` .. ``math-7-*``, ``math-8-*``): what a
+learner sees.
 
 Each exercise's title, difficulty, minutes and hint, and its practice cases (public,
 with expected values written out); the reference solutions and the hidden cases are
@@ -7,6 +8,7 @@ the instructor's (``authoring/instructor/math.py``).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -773,5 +775,47 @@ register(
         difficulty="medium",
         minutes=20,
         hint="Loop over depths, set DEPTH, and take np.linalg.norm of loss_and_grads(...)[1]['W'][0].",
+    ),
+)
+
+# ----------------------------------------------------------------- 8. Likelihood: from losses to perplexity
+
+
+def _practice_math_9_1() -> list[Case]:
+    return [
+        Case("a uniform guess among 2", 2.0, args=([0.5, 0.5],)),
+        Case("a perfect model", 1.0, args=([1.0, 1.0, 1.0],)),
+    ]
+
+
+def _practice_math_9_2() -> list[Case]:
+    return [
+        Case("ln 2 nats per token, one token per character", 1.0, args=(math.log(2), 10, 10)),
+    ]
+
+
+register(
+    Exercise(
+        id="math-8-1",
+        title="Perplexity from probabilities",
+        difficulty="easy",
+        minutes=5,
+        hint="Take the mean of the logs of the probabilities, negate it, exponentiate.",
+        cases=_practice_math_9_1,
+    ),
+    Exercise(
+        id="math-8-2",
+        title="From nats per token to bits per character",
+        difficulty="easy",
+        minutes=5,
+        hint="Total NLL = nats_per_token · tokens; a bit is ln 2 nats.",
+        cases=_practice_math_9_2,
+    ),
+    Exercise(
+        id="math-8-3",
+        title="Two perplexities",
+        difficulty="medium",
+        minutes=10,
+        hint="A perplexity is per token: what is a token for each vendor, and on which text?",
     ),
 )
