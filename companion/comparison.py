@@ -75,7 +75,7 @@ def compare(
     [0, 1] with ``n``, the number of test examples each was measured on.
     ``level`` is the interval's coverage (also 1 − the test's significance level).
     Raises ``ValueError`` for shapes or values that cannot be compared.
-    Used in: Part 3, Making it better.
+    Used in: Part 3, Making it better; Part 4, Fine-tuning with low-rank adapters.
     """
     if not 0.5 <= level < 1:
         raise ValueError(f"level must be in [0.5, 1), e.g. 0.95; got {level!r}.")

@@ -121,7 +121,7 @@ def adapted_layers(
 ) -> list[keras.layers.Dense]:
     """The Dense layers named ``targets`` inside every :class:`TransformerBlock` of ``model``.
 
-    Used in: Part 4, Fine-tuning with low-rank adapters.
+    Used in: Part 4, Fine-tuning with low-rank adapters, through :func:`add_lora`.
     """
     blocks = [layer for layer in model.layers if isinstance(layer, TransformerBlock)]
     if not blocks:
