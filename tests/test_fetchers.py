@@ -321,3 +321,63 @@ def test_every_dataset_has_a_source_that_needs_no_npm_and_no_apt():
     for spec in [*data.DATASETS.values(), *data.FILE_DATASETS.values()]:
         independent = [name for name, _ in spec.fetchers if not name.startswith(needs)]
         assert independent, f"{spec.name} can only be fetched with npm or apt-get"
+
+
+# --------------------------------------------------------------------------- hostile archives and servers
+def test_extract_deb_rejects_an_impossible_member_size(tmp_path):
+    good = _deb({"usr/share/d/x": b"x"})
+    header_end = 8 + 60
+    bad = good[:8] + good[8:56] + b"-60       " + good[66:header_end] + good[header_end:]
+    (tmp_path / "bad.deb").write_bytes(bad)
+    with pytest.raises(DatasetError, match="damaged Debian package.*'-60'"):
+        fetchers.extract_deb(tmp_path / "bad.deb", "usr/share/d", ["x"], tmp_path)
+    (tmp_path / "big.deb").write_bytes(good[:56] + b"9999999999" + good[66:])
+    with pytest.raises(DatasetError, match="claims a size"):
+        fetchers.extract_deb(tmp_path / "big.deb", "usr/share/d", ["x"], tmp_path)
+
+
+def test_deb_url_fetcher_checks_the_archive_hash_before_parsing(server, tmp_path, monkeypatch):
+    root, base, _ = server
+    deb = _deb({"usr/share/d/x": b"x"})
+    (root / "a.deb").write_bytes(b"<html>captive portal</html>")
+    (root / "b.deb").write_bytes(deb)
+    parsed = []
+    monkeypatch.setattr(fetchers, "extract_deb", lambda deb, *args: parsed.append(deb.read_bytes()))
+    spec = type("Spec", (), {"sha256": {"x": "0"}})()
+    fetch = fetchers.deb_url_fetcher(
+        (base + "a.deb", base + "b.deb"), "usr/share/d", hashlib.sha256(deb).hexdigest()
+    )
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    fetch(spec, staging)
+    assert parsed == [deb]  # the portal page failed its hash and was never parsed
+    wrong = fetchers.deb_url_fetcher((base + "a.deb",), "usr/share/d", "0" * 64)
+    with pytest.raises(DatasetError, match="is not the archive the publisher released"):
+        wrong(spec, staging)
+    assert parsed == [deb]
+
+
+def test_download_that_stops_short_of_its_announced_length_is_an_error(tmp_path):
+    class Short(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "33974")
+            self.end_headers()
+            self.wfile.write(b"x" * 16987)
+            self.close_connection = True
+
+        def log_message(self, format, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Short)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/file"
+        with pytest.raises(
+            DatasetError, match="closed after 16,987 of 33,974 bytes from 127.0.0.1"
+        ):
+            fetchers.download(url, tmp_path / "file")
+        assert not (tmp_path / "file").exists()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
