@@ -79,7 +79,8 @@ def compare(
     Used in: Part 1, Pretraining and fine-tuning; Tokens; Part 2, Likelihood: from losses to
     perplexity; Residual connections and layer normalisation; Part 3, A baseline CNN; Making it
     better; Looking inside; From model to product; Part 4, Language: classifying messages;
-    Recommendation; Vision in a product.
+    Recommendation; Vision in a product;
+    Fine-tuning with low-rank adapters.
     """
     if not 0.5 <= level < 1:
         raise ValueError(f"level must be in [0.5, 1), e.g. 0.95; got {level!r}.")

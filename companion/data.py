@@ -804,7 +804,8 @@ def load_first_names(
 ) -> pd.DataFrame:
     """Common English first names: columns ``name`` and ``list`` (``female`` or ``male``).
 
-    A name on both lists appears twice. Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT.
+    A name on both lists appears twice. Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT;
+    Fine-tuning with low-rank adapters.
     """
     import pandas as pd
 

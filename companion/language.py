@@ -92,7 +92,8 @@ class CharVocabulary:
 def char_vocabulary(words: Iterable[str]) -> CharVocabulary:
     """The vocabulary of every character used in ``words`` (sorted), after padding and ``.``.
 
-    Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT.
+    Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT;
+    Fine-tuning with low-rank adapters.
     """
     if isinstance(words, str):
         raise TypeError("words must be a collection of strings, got a single str.")
@@ -110,7 +111,8 @@ def encode_words(
     Input row: ``.`` then the characters, padded with 0. Target row: the characters then
     ``.``, padded with 0, so position ``t`` of the target is the character that follows
     position ``t`` of the input. Raises ``ValueError`` if a word has ``context`` or more
-    characters. Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT.
+    characters. Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT;
+    Fine-tuning with low-rank adapters.
     """
     if context < 2:
         raise ValueError(f"context must be at least 2, got {context}.")
@@ -333,7 +335,8 @@ def build_tiny_gpt(
 ) -> keras.Model:
     """A decoder-only Transformer: ids ``(batch, context)`` to next-token logits ``(batch, context, vocab)``.
 
-    Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT.
+    Used in: Part 2, Likelihood: from losses to perplexity; Part 4, A tiny GPT;
+    Fine-tuning with low-rank adapters.
     """
     for name, value in (
         ("vocab_size", vocab_size),
@@ -365,7 +368,7 @@ def sample_words(
 
     Low temperatures pick the likeliest characters (safe, repetitive words); high
     ones flatten the distribution (more varied, more misspelt). Padding is never
-    sampled. Used in: Part 4, A tiny GPT.
+    sampled. Used in: Part 4, A tiny GPT; Fine-tuning with low-rank adapters.
     """
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}.")

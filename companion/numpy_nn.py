@@ -627,7 +627,8 @@ def gradient_check(
     """Relative error between an ``analytic`` gradient of ``f`` at ``x`` and finite differences.
 
     Below about ``1e-7`` in float64 the analytic gradient is right; above ``1e-3`` it is wrong.
-    Used in: Part 2, Backpropagation from scratch; Residual connections and layer normalisation.
+    Used in: Part 2, Backpropagation from scratch; Residual connections and layer normalisation;
+    Part 4, Fine-tuning with low-rank adapters.
     """
     analytic = _array(analytic, "analytic")
     x = _array(x, "x")

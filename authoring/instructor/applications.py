@@ -1,7 +1,7 @@
 """Exercises of Part 4, Applications (ids ``applications-<chapter>-<n>``).
 
 Chapters: 1 A tiny GPT, 2 Classifying messages, 3 Vision in a product,
-4 Forecasting, 5 Recommendation.
+4 Forecasting, 5 Recommendation, 6 Fine-tuning with low-rank adapters.
 """
 
 from __future__ import annotations
@@ -331,5 +331,71 @@ register(
         solution="Compute the share of inverted digits and of noise images whose confidence passes "
         "the threshold; confidence is not a distance to the training data, so some pass. Add an "
         "input check, a rejection class trained on such images, and monitoring of abstentions.",
+    ),
+)
+
+
+# --------------------------------------------------------------------------- 6. Fine-tuning with low-rank adapters
+def _lora_parameter_cases() -> list[Case]:
+    return [
+        Case(f"lora_parameters({d_in}, {d_out}, {r})", r * (d_in + d_out), args=(d_in, d_out, r))
+        for d_in, d_out, r in (
+            (64, 256, 1),
+            (64, 256, 16),
+            (4096, 4096, 8),
+            (3, 5, 2),
+            (256, 64, 51),
+        )
+    ]
+
+
+def _merge(w, a, b, alpha: float) -> np.ndarray:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.asarray(w, dtype=float) + (alpha / a.shape[0]) * b @ a
+
+
+def _merge_cases() -> list[Case]:
+    rng = np.random.default_rng(6)
+    w, a, b = rng.normal(size=(4, 3)), rng.normal(size=(2, 3)), rng.normal(size=(4, 2))
+    a1, b1 = rng.normal(size=(1, 3)), rng.normal(size=(4, 1))
+    return [
+        Case("merge_update(w (4x3), a (2x3), b (4x2), alpha=2.0)", _merge(w, a, b, 2.0), args=(w, a, b, 2.0)),
+        Case("merge_update(..., alpha=8.0) (scale alpha / r = 4)", _merge(w, a, b, 8.0), args=(w, a, b, 8.0)),
+        Case("merge_update(w, a, zeros (4x2), 2.0) (B = 0 changes nothing)", w, args=(w, a, np.zeros((4, 2)), 2.0)),
+        Case("merge_update(w, a (1x3), b (4x1), 1.0) (rank 1)", _merge(w, a1, b1, 1.0), args=(w, a1, b1, 1.0)),
+    ]  # fmt: skip
+
+
+def _adapter_bytes_cases() -> list[Case]:
+    layers = [(64, 256), (256, 64)]
+    return [
+        Case("adapter_bytes([(64, 256), (256, 64)], 4, 4)", 4 * 4 * 640, args=(layers, 4, 4)),
+        Case("adapter_bytes([(64, 256), (256, 64)], 1) (bfloat16 by default)", 2 * 640, args=(layers, 1)),
+        Case("adapter_bytes([(4096, 4096)] * 4, 16, 2)", 2 * 4 * 16 * 8192, args=([(4096, 4096)] * 4, 16, 2)),
+        Case("adapter_bytes([], 8)", 0, args=([], 8)),
+    ]  # fmt: skip
+
+
+register(
+    Reference(
+        id="applications-6-1",
+        solution="def lora_parameters(d_in, d_out, rank):\n"
+        "    if rank < 1:\n"
+        '        raise ValueError("rank must be a positive integer")\n'
+        "    return rank * (d_in + d_out)",
+        cases=_lora_parameter_cases,
+    ),
+    Reference(
+        id="applications-6-2",
+        solution="def merge_update(w, a, b, alpha):\n"
+        "    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)\n"
+        "    return np.asarray(w, dtype=float) + (alpha / a.shape[0]) * b @ a",
+        cases=_merge_cases,
+    ),
+    Reference(
+        id="applications-6-3",
+        solution="def adapter_bytes(shapes, rank, bytes_per_weight=2):\n"
+        "    return bytes_per_weight * sum(rank * (d_in + d_out) for d_in, d_out in shapes)",
+        cases=_adapter_bytes_cases,
     ),
 )

@@ -345,3 +345,66 @@ register(
         hint="Reuse `softmax(model.predict(images), temperature).max(axis=1) >= threshold`.",
     ),
 )
+
+
+# --------------------------------------------------------------------------- 6. Fine-tuning with low-rank adapters
+def _practice_applications_6_1() -> list[Case]:
+    return [
+        Case("lora_parameters(64, 256, 1)", 320, args=(64, 256, 1)),
+        Case("lora_parameters(64, 256, 16)", 5120, args=(64, 256, 16)),
+    ]
+
+
+def _practice_applications_6_2() -> list[Case]:
+    w, a, b = np.eye(2), np.array([[1.0, 2.0]]), np.array([[1.0], [0.0]])
+    return [
+        Case(
+            "merge_update(eye(2), a=[[1, 2]], b=[[1], [0]], alpha=2.0)",
+            np.array([[3.0, 4.0], [0.0, 1.0]]),
+            args=(w, a, b, 2.0),
+        ),
+        Case(
+            "merge_update(eye(2), a=[[1, 2]], b=[[0], [0]], alpha=2.0) (B = 0 changes nothing)",
+            np.eye(2),
+            args=(w, a, np.zeros((2, 1)), 2.0),
+        ),
+    ]
+
+
+def _practice_applications_6_3() -> list[Case]:
+    return [
+        Case(
+            "adapter_bytes([(64, 256), (256, 64)], 4, 4)",
+            10240,
+            args=([(64, 256), (256, 64)], 4, 4),
+        ),
+        Case("adapter_bytes([(64, 256)], 1) (bfloat16 by default)", 640, args=([(64, 256)], 1)),
+    ]
+
+
+register(
+    Exercise(
+        id="applications-6-1",
+        title="Count an adapter",
+        difficulty="easy",
+        minutes=10,
+        hint="A is r x d_in and B is d_out x r: add their sizes.",
+        cases=_practice_applications_6_1,
+    ),
+    Exercise(
+        id="applications-6-2",
+        title="Merge an adapter",
+        difficulty="easy",
+        minutes=10,
+        hint="The rank is a.shape[0]; the update is (alpha / rank) * b @ a, the shape of w.",
+        cases=_practice_applications_6_2,
+    ),
+    Exercise(
+        id="applications-6-3",
+        title="The size of an adapter file",
+        difficulty="easy",
+        minutes=10,
+        hint="Sum rank * (d_in + d_out) over the shapes, then multiply by the bytes per weight.",
+        cases=_practice_applications_6_3,
+    ),
+)
