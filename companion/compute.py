@@ -31,6 +31,7 @@ __all__ = [
     "V100_SXM2",
     "Accelerator",
     "TrainingBudget",
+    "batched_serving_utilisation",
     "bytes_per_parameter",
     "compute_optimal_split",
     "compute_optimal_tokens",
@@ -239,10 +240,44 @@ def serving_cost_per_million_tokens(
 
     ``utilisation`` is the fraction of peak reached while serving; a batch-1 chat
     reaches far less than a large batch, because it waits on memory, not arithmetic.
-    Used in: Part 1, Compute and cost; From prompt to product.
+    Used in: Part 1, Compute and cost; From prompt to product; Part 4, Retrieval-augmented
+    generation.
     """
     hours = gpu_hours(inference_flops(num_params, 1e6), peak_flops_per_s, utilisation)
     return hours * _positive("price_per_gpu_hour", price_per_gpu_hour, allow_zero=True)
+
+
+def batched_serving_utilisation(
+    num_params: float,
+    *,
+    layers: int,
+    width: int,
+    tokens_per_request: float,
+    accelerator: Accelerator,
+    precision: str = "bfloat16",
+) -> float:
+    """Fraction of peak one device reaches decoding as many requests as its memory holds.
+
+    The weights take their bytes; each request's attention cache takes
+    ``2 · layers · width`` numbers per token (keys and values) for ``tokens_per_request``
+    tokens; the rest of the memory decides the batch. Each step reads the weights and every
+    cache once, or is limited by arithmetic, whichever is slower. An upper bound, as in
+    "From prompt to product", which derives it step by step.
+    Used in: Part 1, From prompt to product; Part 4, Retrieval-augmented generation.
+    """
+    weight_bytes = inference_memory_bytes(num_params, precision)
+    cache_per_request = 2 * layers * width * bytes_per_parameter(precision) * tokens_per_request
+    batch = int((accelerator.memory_bytes - weight_bytes) // cache_per_request)
+    if batch < 1:
+        raise ValueError(
+            f"{accelerator.name} cannot hold the weights and one request's cache "
+            f"({weight_bytes / 1e9:.1f} GB + {cache_per_request / 1e9:.1f} GB); use fewer tokens."
+        )
+    step_seconds = max(
+        (weight_bytes + batch * cache_per_request) / accelerator.bandwidth_bytes_per_s,
+        batch * inference_flops(num_params) / accelerator.peak_flops_per_s,
+    )
+    return batch / step_seconds * inference_flops(num_params) / accelerator.peak_flops_per_s
 
 
 def decode_tokens_per_s(

@@ -442,7 +442,9 @@ FILE_DATASETS: dict[str, FileDatasetSpec] = {
     ),
     "python-docs": FileDatasetSpec(
         name="python-docs",
-        sha256={PYTHON_DOCS_FILE: "08434d135b783ce7bd277c043864a7bb2842be2f55c63002bc71455016316ddf"},
+        sha256={
+            PYTHON_DOCS_FILE: "08434d135b783ce7bd277c043864a7bb2842be2f55c63002bc71455016316ddf"
+        },
         source="Debian package python3.11-doc 3.11.2 (the Python documentation, PSF licence)",
         fetchers=(
             (

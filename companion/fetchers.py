@@ -290,9 +290,7 @@ def deb_url_fetcher(urls: Sequence[str], member_dir: str) -> Fetcher:
 
 def _extract_tar(archive: tarfile.TarFile, prefix: str, root: Path) -> None:
     """Extract the regular files of ``archive`` whose path contains ``prefix`` into ``root``."""
-    members = [
-        info for info in archive if info.isfile() and prefix in info.name.removeprefix("./")
-    ]
+    members = [info for info in archive if info.isfile() and prefix in info.name.removeprefix("./")]
     if not members:
         raise DatasetError(f"the archive has no files under a folder named {prefix!r}")
     archive.extractall(root, members=members, filter="data")

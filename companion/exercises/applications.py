@@ -1,7 +1,7 @@
 """Exercises of Part 4, Applications (ids ``applications-<chapter>-<n>``).
 
 Chapters: 1 A tiny GPT, 2 Classifying messages, 3 Vision in a product,
-4 Forecasting, 5 Recommendation.
+4 Forecasting, 5 Recommendation, 7 Retrieval-augmented generation.
 """
 
 from __future__ import annotations
@@ -409,5 +409,86 @@ register(
         solution="Compute the share of inverted digits and of noise images whose confidence passes "
         "the threshold; confidence is not a distance to the training data, so some pass. Add an "
         "input check, a rejection class trained on such images, and monitoring of abstentions.",
+    ),
+)
+
+
+# --------------------------------------------------------------------------- 7. Retrieval-augmented generation
+def _recall_mrr(ranks, k: int) -> tuple[float, float]:
+    ranks = np.asarray(ranks, dtype=float)
+    return float(np.mean(ranks <= k)), float(np.mean(1.0 / ranks))
+
+
+def _recall_mrr_cases() -> list[Case]:
+    ranks = np.array([1, 3, 7, 2, 50])
+    return [
+        Case("recall_and_mrr([1, 3, 7, 2, 50], 5)", _recall_mrr(ranks, 5), args=(ranks, 5)),
+        Case("recall_and_mrr([1, 3, 7, 2, 50], 1)", _recall_mrr(ranks, 1), args=(ranks, 1)),
+        Case("recall_and_mrr([4, 4], 3) (no hit)", (0.0, 0.25), args=(np.array([4, 4]), 3)),
+        Case("recall_and_mrr([1], 10)", (1.0, 1.0), args=([1], 10)),
+    ]  # fmt: skip
+
+
+def _windows(words, size: int, stride: int) -> list[list[str]]:
+    windows = []
+    for start in range(0, max(len(words), 1), stride):
+        windows.append(list(words[start : start + size]))
+        if start + size >= len(words):
+            break
+    return [window for window in windows if window]
+
+
+def _windows_cases() -> list[Case]:
+    words = ["a", "b", "c", "d", "e", "f", "g"]
+    return [
+        Case(f"overlapping_windows({words}, 3, 2)", _windows(words, 3, 2), args=(words, 3, 2)),
+        Case(f"overlapping_windows({words}, 3, 3) (no overlap)", _windows(words, 3, 3), args=(words, 3, 3)),
+        Case(f"overlapping_windows({words}, 10, 4) (one window)", [words], args=(words, 10, 4)),
+        Case("overlapping_windows(['a', 'b', 'c', 'd'], 2, 1)", _windows(list("abcd"), 2, 1), args=(list("abcd"), 2, 1)),
+        Case("overlapping_windows([], 3, 2) (nothing to cut)", [], args=([], 3, 2)),
+    ]  # fmt: skip
+
+
+register(
+    Exercise(
+        id="applications-7-1",
+        title="Recall@k and MRR from ranks",
+        difficulty="easy",
+        minutes=10,
+        hint="A hit is a rank of at most k; the mean of booleans is a share. MRR is the mean "
+        "of 1 / rank.",
+        solution="def recall_and_mrr(ranks, k):\n"
+        "    ranks = np.asarray(ranks, dtype=float)\n"
+        "    return float(np.mean(ranks <= k)), float(np.mean(1.0 / ranks))",
+        cases=_recall_mrr_cases,
+    ),
+    Exercise(
+        id="applications-7-2",
+        title="Chunks that overlap",
+        difficulty="medium",
+        minutes=15,
+        hint="Start a window at 0, stride, 2·stride, ... and stop after the first window that "
+        "reaches the last word.",
+        solution="def overlapping_windows(words, size, stride):\n"
+        "    windows = []\n"
+        "    for start in range(0, max(len(words), 1), stride):\n"
+        "        windows.append(list(words[start : start + size]))\n"
+        "        if start + size >= len(words):\n"
+        "            break\n"
+        "    return [window for window in windows if window]",
+        cases=_windows_cases,
+    ),
+    Exercise(
+        id="applications-7-3",
+        title="Put the question back",
+        difficulty="medium",
+        minutes=15,
+        hint="`dataclasses.replace(section, heading=question.text)` makes the new section; "
+        "build the chunks, fit BM25 and compute the ranks as in the chapter.",
+        solution="Head each FAQ answer with its question, rebuild the 128-word chunks, rank with "
+        "BM25 and compare recall@5. The collection then holds the users' own words, so nearly "
+        "every answer ranks first; real users word things differently, so the honest gain lies "
+        "between the two figures. Writing real questions into the pages is cheap and often beats "
+        "a better retriever.",
     ),
 )
