@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install data book test check lint format pair clean student assignments book-student notebooks test-notebooks test-jax test-backends
+.PHONY: help install data book test check lint format pair clean student assignments book-student notebooks test-notebooks test-jax test-backends test-mixed
 .PHONY: gpu-wheels gpu-data gpu-bundle test-gpu
 .PHONY: assets test-site chromium linkcheck
 # The browser `make test-site` drives (Debian's package; any Chrome/Chromium works).
@@ -27,6 +27,7 @@ help:
 	@echo "make linkcheck - check the book's external links (weekly in CI)"
 	@echo "make test-jax      - nbval over every notebook with KERAS_BACKEND=jax (CPU is fine)"
 	@echo "make test-backends - CI-sized: unit tests and three Mathematics notebooks under JAX"
+	@echo "make test-mixed    - Concepts and Mathematics under JAX with mixed precision (float16), on CPU"
 	@echo "For instructors:"
 	@echo "make student      - student notebooks, solutions removed, into _build/student"
 	@echo "make assignments  - nbgrader course folder, one assignment per part, into _build/nbgrader"
@@ -34,6 +35,7 @@ help:
 	@echo "The GPU run (JAX and PyTorch, mixed precision; README 'Running on a GPU'):"
 	@echo "make gpu-bundle   - wheels and datasets for a machine without internet, into _build/gpu"
 	@echo "make test-gpu     - nbval over every notebook and the CNN benchmark per backend, one JSON"
+	@echo "                    (refused without a GPU: GPU_KIND=cpu-dry-run rehearses it on a CPU)"
 
 $(STAMP): requirements.txt pyproject.toml authoring/pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11, 5), "Python 3.11.5+ is needed (the pins need it), found " + sys.version' 
@@ -78,6 +80,16 @@ MATH_UNDER_JAX := book/math/forward.ipynb book/math/losses.ipynb book/math/backp
 # headline training takes about ten minutes on 2 idle cores, so cells get twice the time.
 test-jax: install data
 	KERAS_BACKEND=jax $(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-cell-timeout=1800 $$($(PY) -m authoring.book notebooks)
+
+# The stand-in on CPU for the GPU run's precision: the Concepts and Mathematics notebooks under
+# JAX with mixed precision on (layers compute in float16), where every comparison of NumPy maths
+# with Keras must hold at the precision it ran in. Pretraining is left out: it compares no maths
+# with Keras (its checks are accuracies, run by `make test`), and it trains for minutes on a CPU
+# under mixed precision.
+MIXED_NOTEBOOKS := $(filter-out book/concepts/pretraining.ipynb,$(wildcard book/concepts/*.ipynb)) $(wildcard book/math/*.ipynb)
+
+test-mixed: install data
+	KERAS_BACKEND=jax COMPANION_MIXED_PRECISION=1 $(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $(MIXED_NOTEBOOKS)
 
 test-backends: install
 	KERAS_BACKEND=jax $(BIN)/pytest -q -p no:cacheprovider -m "not slow" tests
@@ -141,7 +153,10 @@ GPU_BACKENDS ?= jax torch
 GPU_NOTEBOOKS ?=
 GPU_KIND ?= gpu
 GPU_MIXED ?= 1
-GPU_JOBS ?= 1
+# On the GPU machine (16 cores, one GPU): both backends side by side, 4 notebooks each,
+# 2 CPU threads per notebook, then each benchmark alone with at most 150 s; one 10-minute command.
+GPU_JOBS ?= $(if $(filter gpu,$(GPU_KIND)),4,1)
+GPU_BENCH_TIMEOUT ?= $(if $(filter gpu,$(GPU_KIND)),150,0)
 GPU_ARGS ?=
 GPU_PY := $(if $(wildcard $(PY)),$(PY),python3)
 
@@ -161,8 +176,10 @@ gpu-bundle: gpu-wheels gpu-data
 	du -sh $(GPU_DIR)
 
 test-gpu:
+	$(if $(filter-out 0 1,$(GPU_MIXED)),$(error GPU_MIXED must be 1 (mixed precision on, the default) or 0 (off), got '$(GPU_MIXED)': run e.g. make test-gpu GPU_MIXED=0))
 	$(GPU_PY) benchmarks/gpu_run.py --kind $(GPU_KIND) --backends $(GPU_BACKENDS) \
 		$(if $(GPU_NOTEBOOKS),--notebooks $(GPU_NOTEBOOKS)) --jobs $(GPU_JOBS) \
+		--bench-timeout $(GPU_BENCH_TIMEOUT) \
 		$(if $(filter 1,$(GPU_MIXED)),--mixed-precision,--no-mixed-precision) \
 		$(if $(wildcard $(GPU_DIR)/wheels/*.whl),--wheels $(GPU_DIR)/wheels) \
 		$(if $(wildcard $(GPU_DIR)/datasets),--data $(GPU_DIR)/datasets) $(GPU_ARGS)

@@ -1,16 +1,21 @@
 """Editions of the book for students and instructors, generated from one source of truth.
 
 The chapters (``book/<part>/<name>.md``), their front matter (``course: {minutes,
-prerequisites}``), their learning objectives and the exercise registry
-(``companion.exercises``) are the only inputs. From them this module writes:
+prerequisites}``), their learning objectives, the learner's exercise registry
+(``companion.exercises``: hints and practice cases) and the instructor's store
+(``authoring.instructor``: reference solutions and hidden cases) are the only inputs.
+From them this module writes:
 
 - the **student edition**: one ``.ipynb`` per chapter, rendered like the notebook
   edition (``authoring.notebook_edition``: numbers and links from the built book, no
   MyST), with every solution removed (``solution-start`` … ``solution-end`` regions,
   ``solution`` directives and cells tagged ``solution``) and a starter cell after
-  each automatically checked exercise;
+  each automatically checked exercise, which runs its practice cases;
 - the **nbgrader source** folder: one assignment per part, with solution regions
-  (``### BEGIN SOLUTION`` … ``### END SOLUTION``) and autograder test cells;
+  (``### BEGIN SOLUTION`` … ``### END SOLUTION``) and autograder test cells that run
+  the practice cases, then the hidden cases written out between ``### BEGIN HIDDEN
+  TESTS`` and ``### END HIDDEN TESTS`` (``nbgrader generate_assignment`` strips them
+  from the release; ``nbgrader autograde`` puts them back and runs them);
 - the data of the **instructor guide** page (objectives, prerequisites, time,
   exercises and two suggested assignments per part).
 
@@ -40,6 +45,8 @@ from companion.exercises import Exercise, registry
 from companion.exercises.core import PARTS
 
 from .book import REPO_ROOT, book_root, is_notebook_source, toc_entries, toc_files
+from .instructor import Reference, references, split_hidden
+from .instructor.literal import cases_source
 from .myst import (
     Directive,
     ExerciseMarkup,
@@ -68,6 +75,7 @@ __all__ = [
     "SolutionRegion",
     "answer_name",
     "assignment_notebook",
+    "autograder_test_code",
     "chapters",
     "exercise_markup",
     "guide_part_markdown",
@@ -346,18 +354,42 @@ def _statement_cell(
     )
 
 
-def _autograded_cells(markup: ExerciseMarkup, exercise: Exercise, name: str) -> list:
+def autograder_test_code(exercise: Exercise, reference: Reference) -> str:
+    """The test cell of an exercise: practice cases, then the hidden ones written out.
+
+    The hidden part sits between nbgrader's ``### BEGIN HIDDEN TESTS`` and ``### END
+    HIDDEN TESTS``, so the released notebook has only the practice check.
+    """
+    hidden = split_hidden(exercise, reference)
+    if not hidden:
+        raise ValueError(
+            f"{exercise.id} has no hidden case: add a case to its Reference in "
+            f"authoring/instructor/{exercise.part}.py that is not one of its practice cases."
+        )
+    return (
+        f"# Autograder test for {exercise.id}: the practice cases, then the hidden ones.\n"
+        f'result = evaluate("{exercise.id}", answer)\n'
+        "assert result, result.message\n"
+        "### BEGIN HIDDEN TESTS\n"
+        f"{cases_source(hidden, 'hidden')}\n"
+        f'result = evaluate("{exercise.id}", answer, cases=hidden)\n'
+        "assert result, result.message\n"
+        "### END HIDDEN TESTS"
+    )
+
+
+def _autograded_cells(
+    markup: ExerciseMarkup, exercise: Exercise, reference: Reference, name: str
+) -> list:
     """The answer cell (holding the reference solution) and the locked autograder test."""
     assign = "" if name == "answer" else f"\n\n\nanswer = {name}"
     answer = nbformat.v4.new_code_cell(
-        f"### BEGIN SOLUTION\n{exercise.solution}{assign}\n### END SOLUTION\n"
+        f"### BEGIN SOLUTION\n{reference.solution}{assign}\n### END SOLUTION\n"
         f'check("{markup.id}", answer)',
         metadata=_nbgrader(f"{markup.id}-answer", solution=True, grade=False, locked=False),
     )
     test = nbformat.v4.new_code_cell(
-        f"# Autograder test for {markup.id}: your answer on the hidden cases.\n"
-        f'result = evaluate("{markup.id}", answer)\n'
-        "assert result, result.message",
+        autograder_test_code(exercise, reference),
         metadata=_nbgrader(
             f"{markup.id}-test",
             solution=False,
@@ -370,14 +402,18 @@ def _autograded_cells(markup: ExerciseMarkup, exercise: Exercise, name: str) -> 
 
 
 def _manual_cell(
-    page: _Page, markup: ExerciseMarkup, exercise: Exercise, book_solution: str | None
+    page: _Page,
+    markup: ExerciseMarkup,
+    exercise: Exercise,
+    reference: Reference,
+    book_solution: str | None,
 ):
     """A Markdown answer cell graded by hand, holding the reference and the book's solution."""
-    reference = exercise.solution
+    model = reference.solution
     if book_solution is not None:
-        reference += "\n\n" + page.render(solution_markdown(book_solution))
+        model += "\n\n" + page.render(solution_markdown(book_solution))
     return nbformat.v4.new_markdown_cell(
-        f"### BEGIN SOLUTION\n{reference}\n### END SOLUTION",
+        f"### BEGIN SOLUTION\n{model}\n### END SOLUTION",
         metadata=_nbgrader(
             f"{markup.id}-answer",
             solution=True,
@@ -388,16 +424,26 @@ def _manual_cell(
     )
 
 
-def _exercise_cells(page: _Page, markup: ExerciseMarkup, exercise: Exercise | None, book_solution):
+def _exercise_cells(
+    page: _Page,
+    markup: ExerciseMarkup,
+    exercise: Exercise | None,
+    reference: Reference | None,
+    book_solution: str | None,
+) -> list[nbformat.NotebookNode]:
+    where = page.chapter.source.name
     if exercise is None:
+        raise ValueError(f"{where}: exercise {markup.id!r} has no entry in companion.exercises.")
+    if reference is None:
         raise ValueError(
-            f"{page.chapter.source.name}: exercise {markup.id!r} has no entry in companion.exercises."
+            f"{where}: exercise {markup.id!r} has no reference solution in "
+            f"authoring/instructor/{exercise.part}.py."
         )
     cells = [_statement_cell(page, markup, exercise)]
-    name = answer_name(exercise.solution) if exercise.auto_checked else None
+    name = answer_name(reference.solution) if exercise.auto_checked else None
     if name is not None:
-        return cells + _autograded_cells(markup, exercise, name)
-    return [*cells, _manual_cell(page, markup, exercise, book_solution)]
+        return cells + _autograded_cells(markup, exercise, reference, name)
+    return [*cells, _manual_cell(page, markup, exercise, reference, book_solution)]
 
 
 def assignment_notebook(
@@ -405,15 +451,19 @@ def assignment_notebook(
     exercises: Mapping[str, Exercise] | None = None,
     root: Path = REPO_ROOT,
     build: Build | None = None,
+    solutions: Mapping[str, Reference] | None = None,
 ) -> nbformat.NotebookNode:
     """The nbgrader source notebook of one chapter's exercises.
 
     Automatically checked exercises get an answer cell (a solution region holding the
-    registry's reference solution) and a locked autograder test cell that calls
-    ``companion.exercises.evaluate``; the others get a Markdown answer cell graded by hand.
-    Statements are rendered like the notebook edition's (numbers and links, no MyST).
+    instructor's reference solution) and a locked autograder test cell that calls
+    ``companion.exercises.evaluate`` on the practice cases, then on the hidden cases
+    written out in a hidden-tests region; the others get a Markdown answer cell graded
+    by hand. Statements are rendered like the notebook edition's (numbers and links, no
+    MyST). ``solutions`` defaults to the instructor's store (``authoring.instructor``).
     """
     exercises = registry() if exercises is None else exercises
+    solutions = references() if solutions is None else solutions
     build = Build.read(root=root) if build is None else build
     doc = chapter.source.resolve().relative_to(Path(root).resolve()).with_suffix("").as_posix()
     page = _Page(chapter, doc, build)
@@ -423,7 +473,11 @@ def assignment_notebook(
     cells = _header_cells(page, total, root)
     for markup in chapter.exercises:
         cells += _exercise_cells(
-            page, markup, exercises.get(markup.id), book_solutions.get(markup.id)
+            page,
+            markup,
+            exercises.get(markup.id),
+            solutions.get(markup.id),
+            book_solutions.get(markup.id),
         )
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {
@@ -451,6 +505,7 @@ def write_assignments(
     root: Path = REPO_ROOT,
     exercises: Mapping[str, Exercise] | None = None,
     build: Build | None = None,
+    solutions: Mapping[str, Reference] | None = None,
 ) -> dict[str, list[Path]]:
     """Write an nbgrader course folder: ``<out_dir>/source/<part>/<chapter>.ipynb`` per part.
 
@@ -469,7 +524,7 @@ def write_assignments(
             continue
         target = out_dir / "source" / chapter.part / f"{chapter.source.stem}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(assignment_notebook(chapter, exercises, root, build), target)
+        nbformat.write(assignment_notebook(chapter, exercises, root, build, solutions), target)
         written.setdefault(chapter.part, []).append(target)
     return written
 

@@ -364,14 +364,15 @@ def _replace_lines(text: str, replacements: Mapping[int, tuple[int, list[str]]])
 def plain_exercises(text: str, exercises: Mapping[str, Exercise], solutions: bool) -> str:
     """A chapter's MyST with exercises as headings and solutions folded (or removed).
 
-    With ``solutions=False`` (the student edition) every solution region is dropped and
-    an automatically checked exercise gets a starter code cell instead.
+    An automatically checked exercise gets a starter code cell that runs its practice
+    check; with ``solutions=False`` (the student edition) every solution region is
+    dropped, otherwise it is folded under the starter.
     """
     replacements: dict[int, tuple[int, list[str]]] = {}
     for markup in exercise_markup(text):
         exercise = exercises.get(markup.id)
         new = exercise_heading(markup, exercise)
-        if not solutions and exercise is not None and exercise.auto_checked:
+        if exercise is not None and exercise.auto_checked:
             new += ["", "```{code-cell} ipython3", *starter_code(markup.id).split("\n"), "```"]
         replacements[markup.start] = (markup.end, new)
     for region in solution_regions(text):

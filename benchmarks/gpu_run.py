@@ -29,7 +29,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -110,9 +110,16 @@ def install_wheels(wheels: Path, site: Path) -> None:
     subprocess.run(command, check=True)
 
 
-def run_environment(backend: str, mixed: bool, site: Path | None, data: Path | None) -> dict:
-    """The environment a notebook or benchmark process of ``backend`` runs with."""
+def run_environment(
+    backend: str, mixed: bool, site: Path | None, data: Path | None, threads: int | None = None
+) -> dict:
+    """The environment a notebook or benchmark process of ``backend`` runs with.
+
+    ``threads`` caps the CPU threads of each process (OpenMP, MKL, PyTorch, XLA's CPU
+    client), so that several kernels side by side do not oversubscribe the cores.
+    """
     env = dict(os.environ)
+    site, data = (Path(p).absolute() if p else None for p in (site, data))
     paths = [str(ROOT)] + ([str(site)] if site else [])
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
@@ -131,6 +138,11 @@ def run_environment(backend: str, mixed: bool, site: Path | None, data: Path | N
         env["PATH"] = f"{site / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     if data:
         env["COMPANION_CACHE_DIR"] = str(data)
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+        env["XLA_FLAGS"] = " ".join(
+            [env.get("XLA_FLAGS", ""), f"--xla_cpu_multi_thread_eigen={threads > 1}".lower()]
+        ).strip()
     return env
 
 
@@ -174,22 +186,51 @@ def run_notebook(
     return result
 
 
-def run_benchmark(env: dict[str, str], bench_args: Sequence[str]) -> dict[str, Any]:
-    """``benchmarks/cnn.py --json --no-save``: one row per configuration, nothing saved."""
-    command = [sys.executable, str(ROOT / "benchmarks" / "cnn.py"), "--json", "--no-save"]
-    start = time.perf_counter()
-    done = subprocess.run(
-        [*command, *bench_args], cwd=ROOT, env=env, capture_output=True, text=True
+def run_benchmark(
+    env: dict[str, str],
+    bench_args: Sequence[str],
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+    timeout_s: float | None = None,
+    script: Path = ROOT / "benchmarks" / "cnn.py",
+) -> dict[str, Any]:
+    """``benchmarks/cnn.py --json --no-save``: one row per configuration, nothing saved.
+
+    ``on_row(report)`` is called after every row, so a run stopped at ``timeout_s``
+    (or killed) keeps the rows it finished.
+    """
+    command = [sys.executable, str(script), "--json", "--no-save"]
+    report: dict[str, Any] = {"args": list(bench_args), "passed": False, "runs": []}
+    start, other = time.perf_counter(), []
+    process = subprocess.Popen(
+        [*command, *bench_args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    report: dict[str, Any] = {
-        "args": list(bench_args),
-        "passed": done.returncode == 0,
-        "seconds": round(time.perf_counter() - start, 1),
-        "runs": rows,
-    }
-    if done.returncode != 0:
-        report["error"] = (done.stdout + done.stderr).strip()[-600:]
+    timer = threading.Timer(timeout_s, process.kill) if timeout_s else None
+    if timer:
+        timer.start()
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("{"):
+            report["runs"].append(json.loads(line))
+            report["seconds"] = round(time.perf_counter() - start, 1)
+            if on_row:
+                on_row(report)
+        else:
+            other.append(line)
+    code = process.wait()
+    if timer:
+        timer.cancel()
+    report.update(passed=code == 0, seconds=round(time.perf_counter() - start, 1))
+    if code != 0:
+        stopped = f"stopped at the {timeout_s:.0f} s limit. " if code < 0 and timeout_s else ""
+        report["error"] = (stopped + "".join(other).strip()[-600:]).strip()
+        report["timed_out"] = bool(stopped)
+    if on_row:
+        on_row(report)
     return report
 
 
@@ -248,24 +289,42 @@ def versions(names: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
+NO_GPU_FIX = (
+    "The Run-times page would show a CPU run as a GPU run. On a GPU machine, check that "
+    "`nvidia-smi` lists the GPU and that the backend's CUDA wheels are installed; to rehearse "
+    "on a CPU, run `make test-gpu GPU_KIND=cpu-dry-run` (or pass --kind cpu-dry-run)."
+)
+
+
+def check_kind(kind: str, gpu: str | None) -> None:
+    """Refuse ``--kind gpu`` on a machine where ``nvidia-smi`` shows no GPU."""
+    if kind == "gpu" and gpu is None:
+        raise SystemExit(f"--kind gpu, but nvidia-smi shows no GPU on this machine. {NO_GPU_FIX}")
+
+
+def check_backend_device(kind: str, backend: str, setup: dict[str, Any]) -> None:
+    """Refuse ``--kind gpu`` when ``backend`` itself runs on the CPU (a CPU-only wheel)."""
+    found = str(setup.get("device", setup.get("error", "?")))
+    if kind == "gpu" and not found.startswith("GPU"):
+        raise SystemExit(f"--kind gpu, but {backend} runs on {found[:200]!r}. {NO_GPU_FIX}")
+
+
 def write(document: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
-def run_backend(
+def run_notebooks(
     backend: str,
     notebooks: Sequence[str],
     args: argparse.Namespace,
     document: dict,
-    site: Path | None,
+    env: dict[str, str],
+    lock: threading.Lock,
 ) -> None:
-    """Probe, run the notebooks (``args.jobs`` at a time) and the benchmark of one backend."""
-    env = run_environment(backend, args.mixed_precision, site, args.data)
-    entry: dict[str, Any] = {"setup": probe_backend(env), "notebooks": [], "benchmark": None}
-    document["backends"][backend] = entry
-    print(f"[{backend}] {entry['setup']}", flush=True)
-    start, lock = time.perf_counter(), threading.Lock()
+    """Run the notebooks of one backend, ``args.jobs`` at a time; the JSON after each."""
+    entry = document["backends"][backend]
+    start = time.perf_counter()
 
     def one(notebook: str) -> None:
         result = run_notebook(notebook, env, args.notebook_timeout, args.cell_timeout)
@@ -279,10 +338,39 @@ def run_backend(
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         list(pool.map(one, notebooks))
     entry["notebooks_seconds"] = round(time.perf_counter() - start, 1)
-    if args.bench:
-        entry["benchmark"] = run_benchmark(env, args.bench)
-        print(f"[{backend}] benchmark: {entry['benchmark']['runs']}", flush=True)
-    write(document, args.out)
+
+
+def run_backends(
+    notebooks: Sequence[str], args: argparse.Namespace, document: dict, site: Path | None
+) -> None:
+    """Probe every backend, run their notebooks side by side, then each benchmark alone.
+
+    The benchmark runs after every notebook has finished, one backend at a time, so
+    that it has the accelerator (and every core) to itself.
+    """
+    envs = {
+        backend: run_environment(backend, args.mixed_precision, site, args.data, args.threads)
+        for backend in args.backends
+    }
+    for backend, env in envs.items():
+        entry: dict[str, Any] = {"setup": probe_backend(env), "notebooks": [], "benchmark": None}
+        document["backends"][backend] = entry
+        print(f"[{backend}] {entry['setup']}", flush=True)
+        check_backend_device(args.kind, backend, entry["setup"])
+    lock = threading.Lock()
+    with ThreadPoolExecutor(max_workers=len(envs)) as pool:
+        list(pool.map(lambda b: run_notebooks(b, notebooks, args, document, envs[b], lock), envs))
+    for backend in envs if args.bench else []:
+        entry = document["backends"][backend]
+        bench_env = run_environment(backend, args.mixed_precision, site, args.data)
+
+        def saved(report: dict[str, Any], entry: dict = entry) -> None:
+            entry["benchmark"] = report
+            with lock:
+                write(document, args.out)
+
+        report = run_benchmark(bench_env, args.bench, saved, args.bench_timeout or None)
+        print(f"[{backend}] benchmark: {report['runs']}", flush=True)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -297,7 +385,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, help="dataset cache folder (COMPANION_CACHE_DIR)")
     parser.add_argument("--pack-data", type=Path, metavar="DEST", help="only pack the datasets")
     parser.add_argument("--mixed-precision", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once")
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once, per backend")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="CPU threads per notebook; default: the cores shared by every notebook at once",
+    )
+    parser.add_argument(
+        "--bench-timeout", type=float, default=0, help="seconds per backend's benchmark (0: none)"
+    )
     parser.add_argument("--notebook-timeout", type=float, default=1800)
     parser.add_argument("--cell-timeout", type=float, default=CELL_TIMEOUT_S)
     parser.add_argument(
@@ -313,8 +409,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    if args.threads is None:  # backends run side by side, each with --jobs notebooks
+        args.threads = max(1, (os.cpu_count() or 1) // (args.jobs * len(args.backends)))
     args.bench = shlex.split(args.bench)
     args.out = args.out or RESULTS_DIR / f"notebooks-{args.kind}.json"
+    # nbval starts each kernel in its notebook's folder, where a relative path means
+    # something else: every path handed to a kernel or a child process is made absolute
+    # against the folder the script was started from.
+    for name in ("data", "site", "wheels", "out", "pack_data"):
+        if getattr(args, name) is not None:
+            setattr(args, name, getattr(args, name).expanduser().absolute())
     return args
 
 
@@ -323,6 +427,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.pack_data:
         print(f"packed the datasets into {pack_data(args.pack_data)}")
         return 0
+    found = machine()
+    check_kind(args.kind, found["gpu"])
     site = None
     if args.wheels and missing_modules():
         print(f"installing {args.wheels} into {args.site} (missing: {missing_modules()})")
@@ -338,21 +444,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "benchmark": "notebooks",
         "kind": args.kind,
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": found,
         "versions": versions(
             ["keras", "jax", "jaxlib", "torch", "numpy", "nbval", "tensorflow", "tensorflow-cpu"]
         ),
         "settings": {
             "mixed_precision": args.mixed_precision,
             "jobs": args.jobs,
+            "threads_per_notebook": args.threads,
+            "backends_side_by_side": len(args.backends),
             "notebooks": len(notebooks),
             "load_average_start": round(os.getloadavg()[0], 2),
             **({"note": args.note} if args.note else {}),
         },
         "backends": {},
     }
-    for backend in args.backends:
-        run_backend(backend, notebooks, args, document, site)
+    run_backends(notebooks, args, document, site)
     document["settings"]["load_average_end"] = round(os.getloadavg()[0], 2)
     write(document, args.out)
     failed = [

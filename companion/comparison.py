@@ -46,7 +46,9 @@ class Comparison:
     def sentence(self, a: str, b: str, *, scale: float = 100.0, unit: str = "points") -> str:
         """One plain sentence, e.g. "A beats B by 1.2 points (95% interval 0.4 to 2.0 points)".
 
-        Used in: Part 3, Making it better; Part 4, Retrieval-augmented generation.
+        Used in: Part 1, Pretraining and fine-tuning; Part 2, Residual connections and layer
+        normalisation; Part 3, Making it better; Part 4, Recommendation; Vision in a product;
+        Retrieval-augmented generation.
         """
         interval = (
             f"{self.level:.0%} interval {scale * self.low:.2f} to {scale * self.high:.2f} {unit}"
@@ -75,7 +77,10 @@ def compare(
     [0, 1] with ``n``, the number of test examples each was measured on.
     ``level`` is the interval's coverage (also 1 − the test's significance level).
     Raises ``ValueError`` for shapes or values that cannot be compared.
-    Used in: Part 3, Making it better; Part 4, Retrieval-augmented generation.
+    Used in: Part 1, Pretraining and fine-tuning; Part 2, Residual connections and layer
+    normalisation; Part 3, A baseline CNN; Making it better; Looking inside; From model to
+    product; Part 4, Language: classifying messages; Recommendation; Vision in a product;
+    Retrieval-augmented generation.
     """
     if not 0.5 <= level < 1:
         raise ValueError(f"level must be in [0.5, 1), e.g. 0.95; got {level!r}.")

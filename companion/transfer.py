@@ -5,7 +5,9 @@
 base, frozen or trainable; :func:`compare_label_budgets` trains, for several
 numbers of labelled examples, a network from scratch and the transferred one, and
 returns a tidy ``DataFrame`` of test accuracies (one row per run) that
-:func:`companion.plotting.plot_label_budget` draws.
+:func:`companion.plotting.plot_label_budget` draws; with ``keep_correct=True`` it also
+keeps which test images each run got right, which :func:`correct_by_seed` stacks for
+:func:`companion.comparison.compare`.
 
 Defined in Part 3, "From model to product"; Part 1 reuses the comparison.
 """
@@ -28,6 +30,7 @@ __all__ = [
     "METHODS",
     "build_transfer_model",
     "compare_label_budgets",
+    "correct_by_seed",
     "extract_base",
 ]
 
@@ -39,7 +42,8 @@ def extract_base(model: keras.Model, *, name: str = "conv_base") -> keras.Model:
 
     The returned base shares its layers with ``model``; :func:`build_transfer_model`
     copies it before training, so the original stays untouched.
-    Used in: Part 3, From model to product (through :func:`compare_label_budgets`).
+    Used in: Part 1, Pretraining and fine-tuning; Part 3, From model to product (through
+    :func:`compare_label_budgets`).
     """
     import keras
 
@@ -66,7 +70,8 @@ def build_transfer_model(
     ``freeze=True`` keeps the base's weights fixed (only the head learns; batch
     normalization runs in inference mode); ``copy=True`` clones the base with its
     trained weights so that several runs start from the same point.
-    Used in: Part 3, From model to product (through :func:`compare_label_budgets`).
+    Used in: Part 1, Pretraining and fine-tuning; Part 3, From model to product (through
+    :func:`compare_label_budgets`).
     """
     import keras
     from keras import layers
@@ -91,9 +96,9 @@ def build_transfer_model(
     return keras.Model(inputs, outputs, name=name)
 
 
-def _accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
+def _correct(model: keras.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     probabilities = model.predict(x, batch_size=1024, verbose=0)
-    return float(np.mean(probabilities.argmax(axis=1) == np.asarray(y)))
+    return probabilities.argmax(axis=1) == np.asarray(y)
 
 
 _COLUMNS = ["labels", "method", "seed", "test_accuracy", "train_seconds"]
@@ -188,6 +193,7 @@ def compare_label_budgets(
     learning_rate: float = 1e-3,
     seeds: Sequence[int] = (0,),
     verbose: int = 0,
+    keep_correct: bool = False,
 ) -> pd.DataFrame:
     """Accuracy against the number of labels: from scratch versus a transferred base.
 
@@ -202,7 +208,9 @@ def compare_label_budgets(
       more at ``fine_tune_factor * learning_rate`` (needs ``"frozen base"`` too).
 
     Returns a ``pandas.DataFrame`` with columns ``labels``, ``method``, ``seed``,
-    ``test_accuracy`` and ``train_seconds``, one row per trained model.
+    ``test_accuracy`` and ``train_seconds``, one row per trained model; with
+    ``keep_correct=True``, also ``correct``: a boolean array saying which test images
+    that model got right (for a paired comparison, :func:`correct_by_seed`).
     Used in: Part 3, From model to product; Part 1 reuses it.
     """
     import pandas as pd
@@ -230,8 +238,29 @@ def compare_label_budgets(
                 budget=budget,
             )
             # Each model is measured as soon as it is yielded, before the next run changes it.
-            rows += [
-                (count, method, seed, _accuracy(model, x_test, y_test), seconds)
-                for method, model, seconds in runs
-            ]
-    return pd.DataFrame(rows, columns=_COLUMNS)
+            for method, model, seconds in runs:
+                right = _correct(model, x_test, y_test)
+                rows.append((count, method, seed, float(right.mean()), seconds, right))
+    table = pd.DataFrame(rows, columns=[*_COLUMNS, "correct"])
+    return table if keep_correct else table.drop(columns="correct")
+
+
+def correct_by_seed(table: pd.DataFrame, labels: int, method: str) -> np.ndarray:
+    """The ``correct`` arrays of one budget and method, one row per seed (sorted): ``(seeds, n)``.
+
+    ``table`` comes from :func:`compare_label_budgets` with ``keep_correct=True``; two
+    such arrays, of the same seeds, are what :func:`companion.comparison.compare` pairs.
+    Raises ``ValueError`` when the column or the runs are missing.
+    Used in: Part 3, From model to product; Part 1, Pretraining and fine-tuning.
+    """
+    if "correct" not in table.columns:
+        raise ValueError(
+            "table has no 'correct' column: call compare_label_budgets(..., keep_correct=True)."
+        )
+    rows = table[(table["labels"] == labels) & (table["method"] == method)].sort_values("seed")
+    if rows.empty:
+        raise ValueError(
+            f"no run with labels={labels} and method={method!r}; the table has labels "
+            f"{sorted(set(table['labels']))} and methods {sorted(set(table['method']))}."
+        )
+    return np.stack([np.asarray(right, dtype=bool) for right in rows["correct"]])

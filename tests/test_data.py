@@ -195,7 +195,8 @@ def test_data_dir_with_corrupted_bytes_raises_checksum_error_naming_file(tiny):
     with pytest.raises(ChecksumMismatchError) as error:
         data.load_dataset("tiny", good)
     message = str(error.value)
-    assert str(path) in message and spec.sha256[TEST_IMAGES] in message and "make data" in message
+    assert str(path) in message and spec.sha256[TEST_IMAGES] in message
+    assert "replace the file with a good copy" in message  # a data_dir is never fetched into
 
 
 def test_data_dir_with_label_out_of_range_raises_label_error(tiny):
@@ -423,7 +424,7 @@ def test_file_dataset_checksum_error_names_file_expected_value_and_fix(
         data.load_files("notes", tmp_path)
     message = str(error.value)
     assert str(tmp_path / "a.txt") in message and spec.sha256["a.txt"] in message
-    assert "make data" in message
+    assert "replace the file with a good copy" in message  # a data_dir is never fetched into
 
 
 def test_file_dataset_missing_file_in_data_dir_is_reported(notes, tmp_path, monkeypatch):
@@ -662,3 +663,102 @@ def test_used_in_names_only_chapters_that_call_the_function(name):
         matches = [title for title in chapters if title.endswith(named)]
         assert matches, f"{name}: no chapter titled {named!r}"
         assert set(matches) & callers, f"{name}: {named!r} never calls data.{name}()"
+
+
+# --------------------------------------------------------------------------- unlucky machines
+def _read_only(monkeypatch):
+    import errno
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+
+
+def test_a_read_only_cache_is_named_with_the_fix_and_keeps_the_diagnosis(tiny, monkeypatch, capsys):
+    spec, good, arrays = tiny
+    monkeypatch.setitem(data.DATASETS, "tiny", _with_fetchers(spec, ("copy", _copy_fetcher(good))))
+    _read_only(monkeypatch)
+    cached = data.cache_dir() / "tiny"
+    _write_all(cached, _tiny_arrays(seed=1))  # well formed, wrong checksums
+    with pytest.raises(DatasetNotFoundError) as raised:
+        data.load_dataset("tiny")
+    message = str(raised.value)
+    assert f"cache folder {data.cache_dir()} cannot be written (Read-only" in message
+    assert "sha256" in message and "COMPANION_CACHE_DIR to a writable folder" in message
+    assert data.main(["tiny"]) == 1
+    assert "cannot be written" in capsys.readouterr().err
+
+
+def test_data_dir_problems_say_what_is_wrong_and_never_advise_a_fetch(tiny, tmp_path):
+    spec, good, arrays = tiny
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    with pytest.raises(DatasetNotFoundError, match="is a file, not a folder"):
+        data.load_dataset("tiny", a_file)
+    with pytest.raises(DatasetNotFoundError, match="does not exist"):
+        data.load_dataset("tiny", tmp_path / "missing")
+    strict = tmp_path / "strict"
+    _write_all(strict, _tiny_arrays(seed=1))
+    with pytest.raises(data.ChecksumMismatchError) as raised:
+        data.load_dataset("tiny", strict)
+    assert "call the loader again to fetch" not in str(raised.value)
+    assert "never fetched into" in str(raised.value) and str(strict) in str(raised.value)
+
+
+def test_a_killed_download_leaves_no_folder_behind_the_next_one(tiny, monkeypatch):
+    spec, good, arrays = tiny
+    monkeypatch.setitem(data.DATASETS, "tiny", _with_fetchers(spec, ("copy", _copy_fetcher(good))))
+    root = data.cache_dir()
+    dead = root / ".tiny-999999999-abcd"  # the folder of a process killed mid-download
+    alive = root / f".tiny-{__import__('os').getpid()}-efgh"  # a download running now
+    dead.mkdir(parents=True)
+    alive.mkdir()
+    data.load_dataset("tiny")
+    assert not dead.exists() and alive.exists()
+
+
+def test_an_unknown_dataset_lists_every_dataset_and_the_nearest(tiny, capsys):
+    with pytest.raises(ValueError, match="Did you mean 'movielens-100k'") as raised:
+        data.ensure_dataset("movielens")
+    assert "co2" in str(raised.value) and "mnist" in str(raised.value)
+    assert data.main(["co-2"]) == 1
+    assert "Did you mean 'co2'" in capsys.readouterr().err
+
+
+def test_a_stalled_server_is_named_after_a_short_wait(tiny, monkeypatch, capsys):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts the connection, never answers
+    monkeypatch.setattr(fetchers, "DOWNLOAD_TIMEOUT_S", 0.3)
+    monkeypatch.setenv("COMPANION_DATA_MIRROR", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    spec, good, arrays = tiny
+    monkeypatch.setitem(data.DATASETS, "tiny", _with_fetchers(spec, ("copy", _copy_fetcher(good))))
+    try:
+        data.load_dataset("tiny")
+    finally:
+        listener.close()
+    err = capsys.readouterr().err
+    assert "fetching from mirror COMPANION_DATA_MIRROR" in err
+    assert "no answer from 127.0.0.1" in err and "0.3 s" in err
+
+
+def test_npm_says_why_it_failed(tmp_path, monkeypatch):
+    npm = tmp_path / "bin" / "npm"
+    npm.parent.mkdir()
+    npm.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *--silent*) exit 1;; esac\n'
+        "echo 'npm error code E404' >&2\n"
+        "echo 'npm error 404 Not Found - GET https://registry.npmjs.org/nope' >&2\n"
+        "echo 'npm error A complete log of this run can be found in: /x.log' >&2\n"
+        "exit 1\n"
+    )
+    npm.chmod(0o755)
+    monkeypatch.setenv("PATH", str(npm.parent))
+    with pytest.raises(data.DatasetError, match="404 Not Found - GET") as raised:
+        fetchers.npm_pack("nope@1.0.0", tmp_path)
+    assert "complete log" not in str(raised.value)

@@ -14,9 +14,10 @@ import nbformat
 import pytest
 
 from authoring import book, editions
+from authoring.instructor import Reference, references
 from authoring.notebook_edition import install_code
 from authoring.site_index import Build
-from companion.exercises import Case, Exercise, registry
+from companion.exercises import Case, Exercise, core, evaluate, registry
 
 HEADER = """---
 jupytext:
@@ -142,8 +143,7 @@ def _exercises() -> dict[str, Exercise]:
             difficulty="easy",
             minutes=3,
             hint="multiply",
-            solution="def double(x):\n    return x * 2  # REGISTRY-SECRET",
-            cases=lambda: [Case("double(2)", 4, args=(2,)), Case("double(-1)", -2, args=(-1,))],
+            cases=lambda: [Case("double(2)", 4, args=(2,))],
         ),
         "math-1-2": Exercise(
             id="math-1-2",
@@ -151,7 +151,23 @@ def _exercises() -> dict[str, Exercise]:
             difficulty="hard",
             minutes=15,
             hint="f(a+b)",
-            solution="Doubling keeps sums: REGISTRY-PROSE-SECRET.",
+        ),
+    }
+
+
+def _references() -> dict[str, Reference]:
+    return {
+        "math-1-1": Reference(
+            id="math-1-1",
+            solution="def double(x):\n    return x * 2  # REGISTRY-SECRET",
+            cases=lambda: [
+                Case("double(2)", 4, args=(2,)),
+                Case("double(-1)", -2, args=(-1,)),
+                Case("double(0.25) HIDDEN-CASE", 0.5, args=(0.25,)),
+            ],
+        ),
+        "math-1-2": Reference(
+            id="math-1-2", solution="Doubling keeps sums: REGISTRY-PROSE-SECRET."
         ),
     }
 
@@ -324,12 +340,12 @@ def test_tiny_student_notebook_runs_and_its_starter_asks_for_an_answer(tiny_book
 
 
 # --------------------------------------------------------------------------- nbgrader
-def test_assignment_notebook_has_valid_nbgrader_metadata(tiny_book):
+def test_assignment_notebook_has_valid_nbgrader_metadata(tiny_book, monkeypatch):
     from nbgrader.nbgraderformat import MetadataValidator
 
     chapter = editions.read_chapter(tiny_book / "book" / "math" / "doubling.md")
     notebook = editions.assignment_notebook(
-        chapter, _exercises(), tiny_book, Build.unresolved(tiny_book)
+        chapter, _exercises(), tiny_book, Build.unresolved(tiny_book), _references()
     )
     MetadataValidator().validate_nb(notebook)
     meta = {c.metadata["nbgrader"]["grade_id"]: c for c in notebook.cells}
@@ -338,6 +354,13 @@ def test_assignment_notebook_has_valid_nbgrader_metadata(tiny_book):
     assert "answer = double" in answer.source and answer.metadata["nbgrader"]["solution"]
     assert test.metadata["nbgrader"]["grade"] and test.metadata["nbgrader"]["points"] == 1
     assert 'evaluate("math-1-1", answer)' in test.source
+    hidden = test.source.split("### BEGIN HIDDEN TESTS\n")[1].split("### END HIDDEN TESTS")[0]
+    assert "HIDDEN-CASE" in hidden and 'evaluate("math-1-1", answer, cases=hidden)' in hidden
+    assert "double(2)" not in hidden  # the practice case runs before, in the visible part
+    monkeypatch.setitem(core._REGISTRY, "math-1-1", _exercises()["math-1-1"])
+    exec(test.source, {"answer": lambda x: x * 2, "evaluate": evaluate})
+    with pytest.raises(AssertionError, match="HIDDEN-CASE"):
+        exec(test.source, {"answer": lambda x: 4 if x == 2 else -2, "evaluate": evaluate})
     manual = meta["math-1-2-answer"]
     assert manual.cell_type == "markdown" and manual.metadata["nbgrader"]["points"] == 3
     assert "REGISTRY-PROSE-SECRET" in manual.source and "SECRET-PROSE-TWO" in manual.source
@@ -348,13 +371,36 @@ def test_assignment_of_an_unregistered_exercise_is_an_error(tiny_book):
     chapter = editions.read_chapter(tiny_book / "book" / "math" / "doubling.md")
     with pytest.raises(ValueError, match="math-1-2.*no entry"):
         editions.assignment_notebook(
-            chapter, {"math-1-1": _exercises()["math-1-1"]}, tiny_book, Build.unresolved(tiny_book)
+            chapter,
+            {"math-1-1": _exercises()["math-1-1"]},
+            tiny_book,
+            Build.unresolved(tiny_book),
+            _references(),
         )
+
+
+def test_assignment_of_an_exercise_without_reference_is_an_error(tiny_book):
+    chapter = editions.read_chapter(tiny_book / "book" / "math" / "doubling.md")
+    with pytest.raises(ValueError, match="math-1-2.*no reference solution"):
+        editions.assignment_notebook(
+            chapter,
+            _exercises(),
+            tiny_book,
+            Build.unresolved(tiny_book),
+            {"math-1-1": _references()["math-1-1"]},
+        )
+
+
+def test_an_exercise_whose_cases_are_all_public_cannot_be_autograded(tiny_book):
+    public = Reference(id="math-1-1", solution="def double(x):\n    return 2 * x",
+                       cases=lambda: [Case("double(2)", 4, args=(2,))])  # fmt: skip
+    with pytest.raises(ValueError, match="math-1-1 has no hidden case"):
+        editions.autograder_test_code(_exercises()["math-1-1"], public)
 
 
 def test_write_assignments_writes_a_course_folder(tiny_book, tmp_path):
     written = editions.write_assignments(
-        tmp_path / "course", tiny_book, _exercises(), Build.unresolved(tiny_book)
+        tmp_path / "course", tiny_book, _exercises(), Build.unresolved(tiny_book), _references()
     )
     assert list(written) == ["math"]
     assert (tmp_path / "course" / "source" / "math" / "doubling.ipynb").exists()
@@ -435,10 +481,10 @@ def test_student_edition_leaks_no_solution(chapter):
     inside = {n for r in regions for n in range(r.start, r.end + 1)}
     public = "\n".join(line for n, line in enumerate(lines) if n not in inside)
     public += "\n".join(editions.starter_code(m.id) for m in chapter.exercises)  # added boilerplate
-    exercises = registry()
+    solutions = references()
     secrets = [r.text for r in regions]
     secrets += [jupytext_cell for jupytext_cell in editions.solution_code(text)]
-    secrets += [exercises[m.id].solution for m in chapter.exercises if m.id in exercises]
+    secrets += [solutions[m.id].solution for m in chapter.exercises if m.id in solutions]
     leaks = [
         piece
         for secret in secrets

@@ -368,6 +368,21 @@ def test_build_python_docs_refuses_an_archive_without_the_faq(tmp_path):
         data.build_python_docs(tmp_path / "root" / "_sources" / "library", tmp_path)
 
 
+def test_archive_build_fetcher_checks_the_archives_sha256_and_tries_the_next_url(server, tmp_path):
+    root, base, _ = server
+    deb = _deb(_docs_sources("usr/share/doc/python3.11/html/"))
+    (root / "bad.deb").write_bytes(deb[:-1] + b"x")
+    (root / "good.deb").write_bytes(deb)
+    urls = [base + "bad.deb", base + "good.deb"]
+    good = hashlib.sha256(deb).hexdigest()
+    fetchers.archive_build_fetcher(urls, "_sources/", data.build_python_docs, good)(None, tmp_path)
+    assert (tmp_path / f"{data.PYTHON_DOCS_FILE}.gz").is_file()
+    with pytest.raises(DatasetError, match="bad.deb: .*not the archive the publisher released"):
+        fetchers.archive_build_fetcher(urls[:1], "_sources/", data.build_python_docs, good)(
+            None, tmp_path
+        )
+
+
 def test_archive_build_fetcher_says_when_the_archive_lacks_the_folder(server, tmp_path):
     root, base, _ = server
     (root / "other.deb").write_bytes(_deb({"usr/share/doc/x/README": b"x"}))
@@ -376,3 +391,63 @@ def test_archive_build_fetcher_says_when_the_archive_lacks_the_folder(server, tm
     )
     with pytest.raises(DatasetError, match="no files under a folder named '_sources/'"):
         fetch(None, tmp_path)
+
+
+# --------------------------------------------------------------------------- hostile archives and servers
+def test_extract_deb_rejects_an_impossible_member_size(tmp_path):
+    good = _deb({"usr/share/d/x": b"x"})
+    header_end = 8 + 60
+    bad = good[:8] + good[8:56] + b"-60       " + good[66:header_end] + good[header_end:]
+    (tmp_path / "bad.deb").write_bytes(bad)
+    with pytest.raises(DatasetError, match="damaged Debian package.*'-60'"):
+        fetchers.extract_deb(tmp_path / "bad.deb", "usr/share/d", ["x"], tmp_path)
+    (tmp_path / "big.deb").write_bytes(good[:56] + b"9999999999" + good[66:])
+    with pytest.raises(DatasetError, match="claims a size"):
+        fetchers.extract_deb(tmp_path / "big.deb", "usr/share/d", ["x"], tmp_path)
+
+
+def test_deb_url_fetcher_checks_the_archive_hash_before_parsing(server, tmp_path, monkeypatch):
+    root, base, _ = server
+    deb = _deb({"usr/share/d/x": b"x"})
+    (root / "a.deb").write_bytes(b"<html>captive portal</html>")
+    (root / "b.deb").write_bytes(deb)
+    parsed = []
+    monkeypatch.setattr(fetchers, "extract_deb", lambda deb, *args: parsed.append(deb.read_bytes()))
+    spec = type("Spec", (), {"sha256": {"x": "0"}})()
+    fetch = fetchers.deb_url_fetcher(
+        (base + "a.deb", base + "b.deb"), "usr/share/d", hashlib.sha256(deb).hexdigest()
+    )
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    fetch(spec, staging)
+    assert parsed == [deb]  # the portal page failed its hash and was never parsed
+    wrong = fetchers.deb_url_fetcher((base + "a.deb",), "usr/share/d", "0" * 64)
+    with pytest.raises(DatasetError, match="is not the archive the publisher released"):
+        wrong(spec, staging)
+    assert parsed == [deb]
+
+
+def test_download_that_stops_short_of_its_announced_length_is_an_error(tmp_path):
+    class Short(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "33974")
+            self.end_headers()
+            self.wfile.write(b"x" * 16987)
+            self.close_connection = True
+
+        def log_message(self, format, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Short)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/file"
+        with pytest.raises(
+            DatasetError, match="closed after 16,987 of 33,974 bytes from 127.0.0.1"
+        ):
+            fetchers.download(url, tmp_path / "file")
+        assert not (tmp_path / "file").exists()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

