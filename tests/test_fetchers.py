@@ -323,6 +323,76 @@ def test_every_dataset_has_a_source_that_needs_no_npm_and_no_apt():
         assert independent, f"{spec.name} can only be fetched with npm or apt-get"
 
 
+# --------------------------------------------------------------------------- docs built from an archive
+def _docs_sources(prefix: str) -> dict[str, bytes]:
+    """A tiny HTML build of the Python docs: two FAQ and library pages, one page left out."""
+    pages = {
+        "faq/general.rst.txt": b"General FAQ\n===========\n\nWhat is Python?\n---------------\n\nA language.\n",
+        "library/os.rst.txt": b"os\n==\n\nMiscellaneous interfaces.\n",
+        "library/ipaddress.rst.txt": b"patched by Debian\n",
+        "c-api/intro.rst.txt": b"not searched\n",
+    }  # fmt: skip
+    return {f"{prefix}_sources/{name}": raw for name, raw in pages.items()}
+
+
+def _docs_lines(path) -> list[str]:
+    return gzip.decompress(path.read_bytes()).decode("ascii").splitlines()
+
+
+def test_archive_build_fetcher_builds_the_docs_from_a_deb_or_a_tarball(server, cache, monkeypatch):
+    root, base, requested = server
+    (root / "a.deb").write_bytes(_deb(_docs_sources("usr/share/doc/python3.11/html/")))
+    (root / "docs.tar.bz2").write_bytes(_tar(_docs_sources("python-3.11.2-docs-html/"), "w:bz2"))
+    for name in ("a.deb", "docs.tar.bz2"):
+        dest = cache.parent / name
+        dest.mkdir()
+        fetch = fetchers.archive_build_fetcher(
+            [base + "gone.deb", base + name], "_sources/", data.build_python_docs
+        )
+        fetch(None, dest)
+        lines = _docs_lines(dest / f"{data.PYTHON_DOCS_FILE}.gz")
+        assert [line.split('"')[3] for line in lines] == ["faq/general.rst", "library/os.rst"]
+    assert requested.count("/gone.deb") == 2  # each fetcher tried the first URL, then the next
+    # The same sources give the same bytes, so one sha256 verifies both.
+    assert _docs_lines(cache.parent / "a.deb" / f"{data.PYTHON_DOCS_FILE}.gz") == _docs_lines(
+        cache.parent / "docs.tar.bz2" / f"{data.PYTHON_DOCS_FILE}.gz"
+    )
+
+
+def test_build_python_docs_refuses_an_archive_without_the_faq(tmp_path):
+    (tmp_path / "root" / "_sources" / "library").mkdir(parents=True)
+    (tmp_path / "root" / "_sources" / "library" / "os.rst.txt").write_text("os\n==\n")
+    with pytest.raises(DatasetError, match="no faq/ pages"):
+        data.build_python_docs(tmp_path / "root", tmp_path)
+    with pytest.raises(DatasetError, match="no _sources/ folder"):
+        data.build_python_docs(tmp_path / "root" / "_sources" / "library", tmp_path)
+
+
+def test_archive_build_fetcher_checks_the_archives_sha256_and_tries_the_next_url(server, tmp_path):
+    root, base, _ = server
+    deb = _deb(_docs_sources("usr/share/doc/python3.11/html/"))
+    (root / "bad.deb").write_bytes(deb[:-1] + b"x")
+    (root / "good.deb").write_bytes(deb)
+    urls = [base + "bad.deb", base + "good.deb"]
+    good = hashlib.sha256(deb).hexdigest()
+    fetchers.archive_build_fetcher(urls, "_sources/", data.build_python_docs, good)(None, tmp_path)
+    assert (tmp_path / f"{data.PYTHON_DOCS_FILE}.gz").is_file()
+    with pytest.raises(DatasetError, match="bad.deb: .*not the archive the publisher released"):
+        fetchers.archive_build_fetcher(urls[:1], "_sources/", data.build_python_docs, good)(
+            None, tmp_path
+        )
+
+
+def test_archive_build_fetcher_says_when_the_archive_lacks_the_folder(server, tmp_path):
+    root, base, _ = server
+    (root / "other.deb").write_bytes(_deb({"usr/share/doc/x/README": b"x"}))
+    fetch = fetchers.archive_build_fetcher(
+        [base + "other.deb"], "_sources/", data.build_python_docs
+    )
+    with pytest.raises(DatasetError, match="no files under a folder named '_sources/'"):
+        fetch(None, tmp_path)
+
+
 # --------------------------------------------------------------------------- hostile archives and servers
 def test_extract_deb_rejects_an_impossible_member_size(tmp_path):
     good = _deb({"usr/share/d/x": b"x"})

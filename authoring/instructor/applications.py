@@ -1,7 +1,8 @@
 """Exercises of Part 4, Applications (ids ``applications-<chapter>-<n>``).
 
 Chapters: 1 A tiny GPT, 2 Classifying messages, 3 Vision in a product,
-4 Forecasting, 5 Recommendation, 6 Fine-tuning with low-rank adapters.
+4 Forecasting, 5 Recommendation, 6 Fine-tuning with low-rank adapters,
+7 Retrieval-augmented generation.
 """
 
 from __future__ import annotations
@@ -376,6 +377,42 @@ def _adapter_bytes_cases() -> list[Case]:
     ]  # fmt: skip
 
 
+# --------------------------------------------------------------------------- 7. Retrieval-augmented generation
+def _recall_mrr(ranks, k: int) -> tuple[float, float]:
+    ranks = np.asarray(ranks, dtype=float)
+    return float(np.mean(ranks <= k)), float(np.mean(1.0 / ranks))
+
+
+def _recall_mrr_cases() -> list[Case]:
+    ranks = np.array([1, 3, 7, 2, 50])
+    return [
+        Case("recall_and_mrr([1, 3, 7, 2, 50], 5)", _recall_mrr(ranks, 5), args=(ranks, 5)),
+        Case("recall_and_mrr([1, 3, 7, 2, 50], 1)", _recall_mrr(ranks, 1), args=(ranks, 1)),
+        Case("recall_and_mrr([4, 4], 3) (no hit)", (0.0, 0.25), args=(np.array([4, 4]), 3)),
+        Case("recall_and_mrr([1], 10)", (1.0, 1.0), args=([1], 10)),
+    ]  # fmt: skip
+
+
+def _windows(words, size: int, stride: int) -> list[list[str]]:
+    windows = []
+    for start in range(0, max(len(words), 1), stride):
+        windows.append(list(words[start : start + size]))
+        if start + size >= len(words):
+            break
+    return [window for window in windows if window]
+
+
+def _windows_cases() -> list[Case]:
+    words = ["a", "b", "c", "d", "e", "f", "g"]
+    return [
+        Case(f"overlapping_windows({words}, 3, 2)", _windows(words, 3, 2), args=(words, 3, 2)),
+        Case(f"overlapping_windows({words}, 3, 3) (no overlap)", _windows(words, 3, 3), args=(words, 3, 3)),
+        Case(f"overlapping_windows({words}, 10, 4) (one window)", [words], args=(words, 10, 4)),
+        Case("overlapping_windows(['a', 'b', 'c', 'd'], 2, 1)", _windows(list("abcd"), 2, 1), args=(list("abcd"), 2, 1)),
+        Case("overlapping_windows([], 3, 2) (nothing to cut)", [], args=([], 3, 2)),
+    ]  # fmt: skip
+
+
 register(
     Reference(
         id="applications-6-1",
@@ -397,5 +434,31 @@ register(
         solution="def adapter_bytes(shapes, rank, bytes_per_weight=2):\n"
         "    return bytes_per_weight * sum(rank * (d_in + d_out) for d_in, d_out in shapes)",
         cases=_adapter_bytes_cases,
+    ),
+    Reference(
+        id="applications-7-1",
+        solution="def recall_and_mrr(ranks, k):\n"
+        "    ranks = np.asarray(ranks, dtype=float)\n"
+        "    return float(np.mean(ranks <= k)), float(np.mean(1.0 / ranks))",
+        cases=_recall_mrr_cases,
+    ),
+    Reference(
+        id="applications-7-2",
+        solution="def overlapping_windows(words, size, stride):\n"
+        "    windows = []\n"
+        "    for start in range(0, max(len(words), 1), stride):\n"
+        "        windows.append(list(words[start : start + size]))\n"
+        "        if start + size >= len(words):\n"
+        "            break\n"
+        "    return [window for window in windows if window]",
+        cases=_windows_cases,
+    ),
+    Reference(
+        id="applications-7-3",
+        solution="Head each FAQ answer with its question, rebuild the 128-word chunks, rank with "
+        "BM25 and compare recall@5. The collection then holds the users' own words, so recall "
+        "jumps; real users word things differently, so the honest gain lies between the two "
+        "figures. Writing real questions into the pages is cheap and often beats a better "
+        "retriever.",
     ),
 )

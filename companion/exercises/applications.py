@@ -382,6 +382,22 @@ def _practice_applications_6_3() -> list[Case]:
     ]
 
 
+# --------------------------------------------------------------------------- 7. Retrieval-augmented generation
+def _practice_applications_7_1() -> list[Case]:
+    return [
+        Case("recall_and_mrr([1, 3, 7, 2, 50], 5)", (0.6, 0.3992380952380952), args=(np.array([1, 3, 7, 2, 50]), 5)),
+        Case("recall_and_mrr([4, 4], 3) (no hit)", (0.0, 0.25), args=(np.array([4, 4]), 3)),
+    ]  # fmt: skip
+
+
+def _practice_applications_7_2() -> list[Case]:
+    words = ["a", "b", "c", "d", "e", "f", "g"]
+    return [
+        Case(f"overlapping_windows({words}, 3, 2)", [["a", "b", "c"], ["c", "d", "e"], ["e", "f", "g"]], args=(words, 3, 2)),
+        Case(f"overlapping_windows({words}, 10, 4) (one window)", [words], args=(words, 10, 4)),
+    ]  # fmt: skip
+
+
 register(
     Exercise(
         id="applications-6-1",
@@ -406,5 +422,31 @@ register(
         minutes=10,
         hint="Sum rank * (d_in + d_out) over the shapes, then multiply by the bytes per weight.",
         cases=_practice_applications_6_3,
+    ),
+    Exercise(
+        id="applications-7-1",
+        title="Recall@k and MRR from ranks",
+        difficulty="easy",
+        minutes=10,
+        hint="A hit is a rank of at most k; the mean of booleans is a share. MRR is the mean "
+        "of 1 / rank.",
+        cases=_practice_applications_7_1,
+    ),
+    Exercise(
+        id="applications-7-2",
+        title="Chunks that overlap",
+        difficulty="medium",
+        minutes=15,
+        hint="Start a window at 0, stride, 2·stride, ... and stop after the first window that "
+        "reaches the last word.",
+        cases=_practice_applications_7_2,
+    ),
+    Exercise(
+        id="applications-7-3",
+        title="Put the question back",
+        difficulty="medium",
+        minutes=15,
+        hint="`dataclasses.replace(section, heading=question.text)` makes the new section; "
+        "build the chunks, fit BM25 and compute the ranks as in the chapter.",
     ),
 )
