@@ -86,8 +86,11 @@ test-jax: install data
 # JAX with mixed precision on (layers compute in float16), where every comparison of NumPy maths
 # with Keras must hold at the precision it ran in. Pretraining is left out: it compares no maths
 # with Keras (its checks are accuracies, run by `make test`), and it trains for minutes on a CPU
-# under mixed precision.
-MIXED_NOTEBOOKS := $(filter-out book/concepts/pretraining.ipynb,$(wildcard book/concepts/*.ipynb)) $(wildcard book/math/*.ipynb)
+# under mixed precision. Likelihood is left out too: it trains a small GPT, and JAX's CPU
+# dot_general refuses float16 products accumulated in float32 ("precision F16_F16_F32 is not
+# supported by dot_general on CPU"), which a GPU runs; its comparison with Keras is a loss.
+MIXED_LEFT_OUT := book/concepts/pretraining.ipynb book/math/likelihood.ipynb
+MIXED_NOTEBOOKS := $(filter-out $(MIXED_LEFT_OUT),$(wildcard book/concepts/*.ipynb) $(wildcard book/math/*.ipynb))
 
 test-mixed: install data
 	KERAS_BACKEND=jax COMPANION_MIXED_PRECISION=1 $(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $(MIXED_NOTEBOOKS)
