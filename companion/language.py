@@ -616,7 +616,7 @@ def gpt2_encoding(
 
     ``encoder.json`` maps each token (written with :func:`bytes_to_unicode`) to its id;
     ``vocab.bpe`` lists the merges, one pair per line after a version line.
-    Used in: Part 1, Tokens.
+    Used in: Part 1, Tokens; Part 4, Retrieval-augmented generation.
     """
     from companion.data import load_files
 
