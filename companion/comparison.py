@@ -47,7 +47,8 @@ class Comparison:
         """One plain sentence, e.g. "A beats B by 1.2 points (95% interval 0.4 to 2.0 points)".
 
         Used in: Part 1, Pretraining and fine-tuning; Part 2, Residual connections and layer
-        normalisation; Part 3, Making it better; Part 4, Recommendation; Vision in a product.
+        normalisation; Part 3, Making it better; Part 4, A tiny GPT; Recommendation; Vision in
+        a product.
         """
         interval = (
             f"{self.level:.0%} interval {scale * self.low:.2f} to {scale * self.high:.2f} {unit}"
@@ -78,7 +79,8 @@ def compare(
     Raises ``ValueError`` for shapes or values that cannot be compared.
     Used in: Part 1, Pretraining and fine-tuning; Part 2, Residual connections and layer
     normalisation; Part 3, A baseline CNN; Making it better; Looking inside; From model to
-    product; Part 4, Language: classifying messages; Recommendation; Vision in a product.
+    product; Part 4, A tiny GPT; Language: classifying messages; Recommendation; Vision in a
+    product.
     """
     if not 0.5 <= level < 1:
         raise ValueError(f"level must be in [0.5, 1), e.g. 0.95; got {level!r}.")
