@@ -47,8 +47,8 @@ class Comparison:
         """One plain sentence, e.g. "A beats B by 1.2 points (95% interval 0.4 to 2.0 points)".
 
         Used in: Part 1, Pretraining and fine-tuning; Part 2, Residual connections and layer
-        normalisation; Part 3, Making it better; Part 4, Recommendation; Vision in a product;
-        Retrieval-augmented generation.
+        normalisation; Part 3, Making it better; Part 4, A tiny GPT; Recommendation; Vision in
+        a product; Retrieval-augmented generation.
         """
         interval = (
             f"{self.level:.0%} interval {scale * self.low:.2f} to {scale * self.high:.2f} {unit}"
@@ -79,8 +79,8 @@ def compare(
     Raises ``ValueError`` for shapes or values that cannot be compared.
     Used in: Part 1, Pretraining and fine-tuning; Tokens; Part 2, Likelihood: from losses to
     perplexity; Residual connections and layer normalisation; Part 3, A baseline CNN; Making it
-    better; Looking inside; From model to product; Part 4, Language: classifying messages;
-    Recommendation; Vision in a product; Fine-tuning with low-rank adapters;
+    better; Looking inside; From model to product; Part 4, A tiny GPT; Language: classifying
+    messages; Recommendation; Vision in a product; Fine-tuning with low-rank adapters;
     Retrieval-augmented generation.
     """
     if not 0.5 <= level < 1:
