@@ -126,11 +126,7 @@ MODEL_COMPARING_PAGES = [
 ]
 # Pages that still fail this rule, each an expected failure (xfail, strict: it fails the
 # suite once the page passes, so that it is taken off this list). Keep it short.
-PENDING_PAGES: set[str] = {
-    # Converted by the other change of issue 20, one sentence left: "The difference is in
-    # recall on the later spam: the Keras model catches ... against ... for the baseline".
-    "book/applications/spam.md",
-}
+PENDING_PAGES: set[str] = set()
 GAP_WORDS = re.compile(
     r"(?<![\w-])(beats?|beating|trails?|trailing|outperforms?|gains?|gap|(?<!largest )differences?|"
     r"loses|lose|losing|ahead of|behind|catch(?:es)? up|draws? level|within (?:the )?noise|"
