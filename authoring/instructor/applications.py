@@ -359,7 +359,12 @@ def _merge_cases() -> list[Case]:
     rng = np.random.default_rng(6)
     w, a, b = rng.normal(size=(4, 3)), rng.normal(size=(2, 3)), rng.normal(size=(4, 2))
     a1, b1 = rng.normal(size=(1, 3)), rng.normal(size=(4, 1))
+    eye, row, column = np.eye(2), np.array([[1.0, 2.0]]), np.array([[1.0], [0.0]])
     return [
+        Case("merge_update(eye(2), a=[[1, 2]], b=[[1], [0]], alpha=2.0)", _merge(eye, row, column, 2.0),
+             args=(eye, row, column, 2.0)),
+        Case("merge_update(eye(2), a=[[1, 2]], b=[[0], [0]], alpha=2.0) (B = 0 changes nothing)",
+             _merge(eye, row, np.zeros((2, 1)), 2.0), args=(eye, row, np.zeros((2, 1)), 2.0)),
         Case("merge_update(w (4x3), a (2x3), b (4x2), alpha=2.0)", _merge(w, a, b, 2.0), args=(w, a, b, 2.0)),
         Case("merge_update(..., alpha=8.0) (scale alpha / r = 4)", _merge(w, a, b, 8.0), args=(w, a, b, 8.0)),
         Case("merge_update(w, a, zeros (4x2), 2.0) (B = 0 changes nothing)", w, args=(w, a, np.zeros((4, 2)), 2.0)),
@@ -371,6 +376,7 @@ def _adapter_bytes_cases() -> list[Case]:
     layers = [(64, 256), (256, 64)]
     return [
         Case("adapter_bytes([(64, 256), (256, 64)], 4, 4)", 4 * 4 * 640, args=(layers, 4, 4)),
+        Case("adapter_bytes([(64, 256)], 1) (bfloat16 by default)", 2 * 320, args=([(64, 256)], 1)),
         Case("adapter_bytes([(64, 256), (256, 64)], 1) (bfloat16 by default)", 2 * 640, args=(layers, 1)),
         Case("adapter_bytes([(4096, 4096)] * 4, 16, 2)", 2 * 4 * 16 * 8192, args=([(4096, 4096)] * 4, 16, 2)),
         Case("adapter_bytes([], 8)", 0, args=([], 8)),
