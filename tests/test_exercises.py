@@ -458,3 +458,19 @@ def test_without_fork_the_answer_runs_here_and_is_still_compared_as_plain_data(
     assert evaluate("math-99-1", lambda x: x * x)
     assert "expected: 4" in evaluate("math-99-1", lambda x: LyingInt(5)).message
     assert "longer than 0.5 s" in evaluate("math-99-1", lambda x: [0 for _ in iter(int, 1)]).message
+
+
+def test_native_output_to_stderr_in_the_checker_never_reaches_the_notebook(square_exercise, capfd):
+    """nbgrader scores a cell that writes to stderr as failed: TensorFlow's start-up logs,
+    written by native code when a case imports Keras, must not fail a correct answer."""
+    import os
+
+    def noisy_square(x):
+        os.write(2, b"I0000 native log line\n")
+        print("a line the reader printed")
+        return x * x
+
+    assert evaluate("math-99-1", noisy_square)
+    captured = capfd.readouterr()
+    assert "native log line" not in captured.err
+    assert "a line the reader printed" in captured.out

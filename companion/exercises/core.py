@@ -293,6 +293,11 @@ def _child_main(connection: Connection, answer: object, cases: Sequence[Case], k
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     builtins.input = _no_input
+    # What native code writes to the child's stderr (TensorFlow's start-up logs, when an answer
+    # or a case imports Keras) would fail an nbgrader cell, which scores any stderr as an error;
+    # Python-level output is captured below and shown on stdout.
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     if "jax" in sys.modules:  # JAX's threads did not survive the fork: its first call would hang
         sys.settrace(_refuse_jax)
     for case in cases:
