@@ -311,6 +311,24 @@ def extract_deb(deb: Path, member_dir: str, file_names: Sequence[str], dest: Pat
         raise DatasetError(f"cannot read {data_name} of {deb.name}: {error}") from error
 
 
+def _download_first(urls: Sequence[str], sha256: str | None, work: Path) -> Path:
+    """Download the first of ``urls`` that answers with the right ``sha256`` into ``work``.
+
+    The hash is checked before anything parses the archive; a mismatch tries the next URL.
+    """
+    failures = []
+    for url in urls:
+        archive = work / urllib.parse.unquote(url.rsplit("/", 1)[-1])
+        try:
+            download(url, archive)
+            if sha256 is not None:
+                check_archive_sha256(archive, sha256)
+            return archive
+        except DatasetError as error:
+            failures.append(f"{url}: {error}" if url not in str(error) else str(error))
+    raise DatasetError("; ".join(failures))
+
+
 def deb_url_fetcher(urls: Sequence[str], member_dir: str, sha256: str | None = None) -> Fetcher:
     """The same files as :func:`debian_fetcher`, from a ``.deb`` downloaded over HTTPS (no apt).
 
@@ -321,18 +339,7 @@ def deb_url_fetcher(urls: Sequence[str], member_dir: str, sha256: str | None = N
 
     def fetch(spec: Any, dest: Path) -> None:
         work = Path(tempfile.mkdtemp(dir=dest))
-        failures = []
-        for url in urls:
-            deb = work / urllib.parse.unquote(url.rsplit("/", 1)[-1])
-            try:
-                download(url, deb)
-                if sha256 is not None:
-                    check_archive_sha256(deb, sha256)
-                break
-            except DatasetError as error:
-                failures.append(f"{url}: {error}" if url not in str(error) else str(error))
-        else:
-            raise DatasetError("; ".join(failures))
+        deb = _download_first(urls, sha256, work)
         extract_deb(deb, member_dir, tuple(spec.sha256), dest)
         shutil.rmtree(work)
 
@@ -401,18 +408,7 @@ def archive_build_fetcher(
 
     def fetch(spec: Any, dest: Path) -> None:
         work = Path(tempfile.mkdtemp(dir=dest))
-        failures = []
-        for url in urls:
-            archive = work / urllib.parse.unquote(url.rsplit("/", 1)[-1])
-            try:
-                download(url, archive)
-                if sha256 is not None:
-                    check_archive_sha256(archive, sha256)
-                break
-            except DatasetError as error:
-                failures.append(f"{url}: {error}" if url not in str(error) else str(error))
-        else:
-            raise DatasetError("; ".join(failures))
+        archive = _download_first(urls, sha256, work)
         with archive.open("rb") as head:
             is_deb = head.read(8) == b"!<arch>\n"  # a .deb is an ar archive
         if is_deb:

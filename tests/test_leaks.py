@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from test_editions import _nbgrader  # one way to call nbgrader's command line
 
 from authoring import editions
 from authoring.instructor import hidden_cases, leaks, references
@@ -162,19 +161,6 @@ def _check_and_hint_work_without_the_instructors_side(python, install, env) -> N
     assert "Hint for cnn-2-1:" in result.stdout
     checked = sum(1 for e in registry().values() if e.auto_checked)
     assert result.stdout.strip().endswith(str(checked))
-
-
-def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "nbgrader"), *args],
-        cwd=course,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
 
 
 def _cells_text(folder: Path) -> str:
