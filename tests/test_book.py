@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import jupytext
 import nbformat
 import pytest
@@ -192,3 +194,25 @@ def test_config_defines_repository_url_once_and_colab_button():
         "https://colab.research.google.com/github/building-with-large-ai-models/course/blob/"
         "colab/book/cnn/inside.ipynb"
     )
+
+
+CROSS_PAGE_GLUE = re.compile(r"\{glue:text\}`([^`]*::[^`]*)`")
+
+
+def cross_page_glue_without_format(text: str) -> list[str]:
+    """``{glue:text}`page.md::key``` roles with no format: myst-nb splits the role at its
+    last colon, so without ``:s``/``:d``/``:.1f`` it looks up the key ``page.md:``."""
+    return [role for role in CROSS_PAGE_GLUE.findall(text) if ":" not in role.split("::", 1)[1]]
+
+
+def test_cross_page_glue_has_a_format_so_myst_nb_finds_the_key():
+    assert cross_page_glue_without_format("{glue:text}`../a.md::n` and {glue:text}`b.md::m:d`") == [
+        "../a.md::n"
+    ]
+    bare = {
+        str(page.relative_to(book.REPO_ROOT)): found
+        for page in book.toc_files()
+        if page.suffix == ".md"
+        and (found := cross_page_glue_without_format(page.read_text(encoding="utf-8")))
+    }
+    assert not bare, f"add a format (':s' for text, ':d' for a count) to: {bare}"
