@@ -89,6 +89,22 @@ def _run(command: Sequence[str], cwd: Path) -> None:
         raise DatasetError(f"`{' '.join(command)}` timed out") from error
 
 
+def _apt_download(package: str, work: Path) -> Path:
+    """``apt-get download package`` into ``work``; the .deb it wrote."""
+    try:
+        _run(["apt-get", "download", package], cwd=work)
+    except DatasetError:
+        if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+            raise
+        # A fresh machine may have no package lists yet; root can fetch them.
+        _run(["apt-get", "update", "-qq"], cwd=work)
+        _run(["apt-get", "download", package], cwd=work)
+    debs = list(work.glob("*.deb"))
+    if not debs:
+        raise DatasetError(f"`apt-get download {package}` produced no .deb file")
+    return debs[0]
+
+
 def _reason(error: subprocess.CalledProcessError) -> str:
     """The lines of a failed program's output that say why (npm ends with a log path)."""
     lines = [line.strip() for line in (error.stderr or error.stdout or "").splitlines()]
@@ -238,18 +254,8 @@ def debian_fetcher(package: str, member_dir: str) -> Fetcher:
 
     def fetch(spec: Any, dest: Path) -> None:
         work = Path(tempfile.mkdtemp(dir=dest))
-        try:
-            _run(["apt-get", "download", package], cwd=work)
-        except DatasetError:
-            if not (hasattr(os, "geteuid") and os.geteuid() == 0):
-                raise
-            # A fresh machine may have no package lists yet; root can fetch them.
-            _run(["apt-get", "update", "-qq"], cwd=work)
-            _run(["apt-get", "download", package], cwd=work)
-        debs = list(work.glob("*.deb"))
-        if not debs:
-            raise DatasetError(f"`apt-get download {package}` produced no .deb file")
-        _run(["dpkg-deb", "-x", str(debs[0]), str(work / "root")], cwd=work)
+        deb = _apt_download(package, work)
+        _run(["dpkg-deb", "-x", str(deb), str(work / "root")], cwd=work)
         _copy_members(work / "root" / member_dir, dest, tuple(spec.sha256))
         shutil.rmtree(work)
 
@@ -376,17 +382,7 @@ def debian_build_fetcher(package: str, prefix: str, build: Callable[[Path, Path]
 
     def fetch(spec: Any, dest: Path) -> None:
         work = Path(tempfile.mkdtemp(dir=dest))
-        try:
-            _run(["apt-get", "download", package], cwd=work)
-        except DatasetError:
-            if not (hasattr(os, "geteuid") and os.geteuid() == 0):
-                raise
-            _run(["apt-get", "update", "-qq"], cwd=work)
-            _run(["apt-get", "download", package], cwd=work)
-        debs = list(work.glob("*.deb"))
-        if not debs:
-            raise DatasetError(f"`apt-get download {package}` produced no .deb file")
-        _unpack_deb_files(debs[0], prefix, work / "root")
+        _unpack_deb_files(_apt_download(package, work), prefix, work / "root")
         build(work / "root", dest)
         shutil.rmtree(work)
 
