@@ -111,7 +111,11 @@ def install_wheels(wheels: Path, site: Path) -> None:
 
 
 def run_environment(
-    backend: str, mixed: bool, site: Path | None, data: Path | None, threads: int | None = None
+    backend: str,
+    mixed: bool | str,
+    site: Path | None,
+    data: Path | None,
+    threads: int | None = None,
 ) -> dict:
     """The environment a notebook or benchmark process of ``backend`` runs with.
 
@@ -125,7 +129,9 @@ def run_environment(
         paths.append(env["PYTHONPATH"])
     env.update(
         KERAS_BACKEND=backend,
-        COMPANION_MIXED_PRECISION="1" if mixed else "0",
+        COMPANION_MIXED_PRECISION={True: "1", "float16": "1", "bfloat16": "bfloat16"}.get(
+            mixed, "0"
+        ),
         PYTHONPATH=os.pathsep.join(paths),
         PYTHONHASHSEED="0",
         TF_CPP_MIN_LOG_LEVEL="2",
@@ -144,6 +150,19 @@ def run_environment(
             [env.get("XLA_FLAGS", ""), f"--xla_cpu_multi_thread_eigen={threads > 1}".lower()]
         ).strip()
     return env
+
+
+def half_format(kind: str, backend: str, half: str = "auto") -> str:
+    """The 16-bit format mixed precision computes in for ``backend`` on a run of ``kind``.
+
+    ``auto``: float16, as on the GPU, except PyTorch on a CPU rehearsal, where float16
+    convolutions are about 40 times slower than float32 ones (a CNN chapter would take
+    hours on two cores) and bfloat16 is what CPUs run fast; JAX's CPU runs float16 at
+    float32's speed, so the rehearsal still covers float16 there.
+    """
+    if half != "auto":
+        return half
+    return "bfloat16" if kind != "gpu" and backend == "torch" else "float16"
 
 
 def parse_nbval(output: str) -> dict[str, str]:
@@ -350,8 +369,11 @@ def run_backends(
     The benchmark runs after every notebook has finished, one backend at a time, so
     that it has the accelerator (and every core) to itself.
     """
+    halves = {
+        b: args.mixed_precision and half_format(args.kind, b, args.half) for b in args.backends
+    }
     envs = {
-        backend: run_environment(backend, args.mixed_precision, site, args.data, args.threads)
+        backend: run_environment(backend, halves[backend], site, args.data, args.threads)
         for backend in args.backends
     }
     for backend, env in envs.items():
@@ -364,7 +386,7 @@ def run_backends(
         list(pool.map(lambda b: run_notebooks(b, notebooks, args, document, envs[b], lock), envs))
     for backend in envs if args.bench else []:
         entry = document["backends"][backend]
-        bench_env = run_environment(backend, args.mixed_precision, site, args.data)
+        bench_env = run_environment(backend, halves[backend], site, args.data)
 
         def saved(report: dict[str, Any], entry: dict = entry) -> None:
             entry["benchmark"] = report
@@ -387,6 +409,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, help="dataset cache folder (COMPANION_CACHE_DIR)")
     parser.add_argument("--pack-data", type=Path, metavar="DEST", help="only pack the datasets")
     parser.add_argument("--mixed-precision", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--half",
+        choices=("auto", "float16", "bfloat16"),
+        default="auto",
+        help="16-bit format of mixed precision; auto: float16, bfloat16 for PyTorch on a CPU",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="notebooks run at once, per backend")
     parser.add_argument(
         "--threads",
@@ -452,6 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "settings": {
             "mixed_precision": args.mixed_precision,
+            "half": args.half,
             "jobs": args.jobs,
             "threads_per_notebook": args.threads,
             "backends_side_by_side": len(args.backends),

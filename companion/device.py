@@ -177,37 +177,53 @@ def mixed_precision_is_useful(info: DeviceInfo | None = None) -> bool:
     return info.gpu_capability is not None and info.gpu_capability >= MIN_MIXED_PRECISION_CAPABILITY
 
 
-def set_precision(mixed: bool) -> str:
+def set_precision(mixed: bool | str) -> str:
     """Set the Keras policy to ``mixed_float16`` (``mixed=True``) or ``float32``; return it.
 
+    ``mixed="bfloat16"`` sets ``mixed_bfloat16`` instead: the half format CPUs compute
+    fast (PyTorch's float16 convolutions on a CPU are about 40 times slower than its
+    float32 ones, bfloat16's are not), used by the GPU run's rehearsal on a CPU.
     Models from :mod:`companion.models` keep their output layers in float32 either way.
     Used in: :func:`setup`.
     """
     import keras
 
-    keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
+    half = {True: "float16", False: None, "float16": "float16", "bfloat16": "bfloat16"}
+    if mixed not in half:
+        raise ValueError(
+            f"mixed precision must be True, False, 'float16' or 'bfloat16', got {mixed!r}."
+        )
+    policy = f"mixed_{half[mixed]}" if half[mixed] else "float32"
+    keras.mixed_precision.set_global_policy(policy)
     return keras.mixed_precision.global_policy().name
 
 
-def _mixed_from_environment() -> bool:
+# What COMPANION_MIXED_PRECISION may say, and the precision each value means.
+MIXED_PRECISION_VALUES = {"0": False, "": False, "1": "float16", "bfloat16": "bfloat16"}
+
+
+def _mixed_from_environment() -> bool | str:
     value = os.environ.get(MIXED_PRECISION_ENV, "0").strip()
-    if value not in {"0", "1", ""}:
+    if value not in MIXED_PRECISION_VALUES:
         raise ValueError(
-            f"{MIXED_PRECISION_ENV} must be '1' (mixed precision on) or '0' (off), got {value!r}."
+            f"{MIXED_PRECISION_ENV} must be '1' (mixed precision on, float16), 'bfloat16' "
+            f"(mixed precision in bfloat16) or '0' (off), got {value!r}. Set it before "
+            "starting Python, e.g. `%env COMPANION_MIXED_PRECISION=0` in a notebook's first cell."
         )
-    return value == "1"
+    return MIXED_PRECISION_VALUES[value]
 
 
-def setup(seed: int = 42, *, mixed_precision: bool | None = None) -> DeviceInfo:
+def setup(seed: int = 42, *, mixed_precision: bool | str | None = None) -> DeviceInfo:
     """Seed everything, set the precision policy, and return what was found.
 
     Mixed precision is never switched on by itself: ``mixed_precision=True`` turns it
     on, ``False`` keeps float32, and ``None`` (the default) reads the environment
-    variable ``COMPANION_MIXED_PRECISION`` ("1" = on, otherwise off).
+    variable ``COMPANION_MIXED_PRECISION`` ("1" = on in float16, "bfloat16" = on in
+    bfloat16, "0" or unset = off).
     Used in: the setup cell of every notebook.
     """
     if mixed_precision is None:
         mixed_precision = _mixed_from_environment()
     set_seed(seed)
-    set_precision(bool(mixed_precision))
+    set_precision(mixed_precision)
     return describe()

@@ -52,6 +52,17 @@ def test_setup_reads_the_environment_when_not_told(monkeypatch):
     monkeypatch.setenv(device.MIXED_PRECISION_ENV, "yes")
     with pytest.raises(ValueError, match="'1'"):
         device.setup(0)
+    monkeypatch.setenv(device.MIXED_PRECISION_ENV, "bfloat16")
+    assert device.setup(0).precision_policy == "mixed_bfloat16"
+    monkeypatch.setenv(device.MIXED_PRECISION_ENV, "0")
+    assert device.setup(0).precision_policy == "float32"
+
+
+def test_set_precision_refuses_a_format_it_does_not_know():
+    with pytest.raises(ValueError, match="'bfloat16'"):
+        device.set_precision("float8")
+    assert device.set_precision("bfloat16") == "mixed_bfloat16"
+    assert device.set_precision(False) == "float32"
 
 
 def test_mixed_precision_is_useful_only_with_tensor_cores():

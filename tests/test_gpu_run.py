@@ -77,6 +77,16 @@ def test_environment_follows_the_mixed_precision_contract(tmp_path):
     assert env["COMPANION_CACHE_DIR"] == str(tmp_path / "data")
     assert env["PYTHONPATH"].split(":")[:2] == [str(ROOT), str(tmp_path / "site")]
     assert gpu_run.run_environment("jax", False, None, None)["COMPANION_MIXED_PRECISION"] == "0"
+    bf16 = gpu_run.run_environment("torch", "bfloat16", None, None)
+    assert bf16["COMPANION_MIXED_PRECISION"] == "bfloat16"
+
+
+def test_a_cpu_rehearsal_runs_pytorch_in_bfloat16_and_the_gpu_run_in_float16():
+    assert gpu_run.half_format("gpu", "torch") == "float16"
+    assert gpu_run.half_format("gpu", "jax") == "float16"
+    assert gpu_run.half_format("cpu-dry-run", "torch") == "bfloat16"
+    assert gpu_run.half_format("cpu-dry-run", "jax") == "float16"
+    assert gpu_run.half_format("cpu-dry-run", "torch", "float16") == "float16"
 
 
 def test_arguments_default_to_every_backend_with_mixed_precision():
