@@ -70,9 +70,17 @@ test-notebooks: install
 	$(PY) -m authoring.book check-site
 	COMPANION_BUILT_BOOK=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_built_editions.py
 
+# Tests and notebooks run in two pytest-xdist workers: on two cores, while one notebook
+# trains, the other's kernel starts, imports and runs its Python-bound cells. Every notebook
+# stays in one worker (--dist loadfile), the slowest start first, and results do not depend
+# on it (TensorFlow's op determinism is on). TEST_JOBS=1 runs them one at a time.
+TEST_JOBS ?= 2
+XDIST = $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS))
+NBVAL = $(BIN)/pytest -p no:cacheprovider $(XDIST) $(if $(XDIST),--dist loadfile) --nbval-lax
+
 test: install data
-	$(BIN)/pytest tests
-	$(BIN)/pytest -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 -p authoring.nbval_cache --store-executed=_build/.jupyter_cache $$($(PY) -m authoring.book notebooks)
+	$(BIN)/pytest $(XDIST) tests
+	$(NBVAL) --nbval-cell-timeout=900 -p authoring.nbval_cache --store-executed=_build/.jupyter_cache $$($(PY) -m authoring.book notebooks --slowest-first)
 
 # The same notebooks on another Keras backend (JAX's CPU wheels come from PyPI).
 MATH_UNDER_JAX := book/math/forward.ipynb book/math/losses.ipynb book/math/backprop.ipynb
@@ -93,16 +101,16 @@ MIXED_LEFT_OUT := book/concepts/pretraining.ipynb book/math/likelihood.ipynb
 MIXED_NOTEBOOKS := $(filter-out $(MIXED_LEFT_OUT),$(wildcard book/concepts/*.ipynb) $(wildcard book/math/*.ipynb))
 
 test-mixed: install data
-	KERAS_BACKEND=jax COMPANION_MIXED_PRECISION=1 $(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $(MIXED_NOTEBOOKS)
+	KERAS_BACKEND=jax COMPANION_MIXED_PRECISION=1 $(NBVAL) -q --nbval-cell-timeout=900 $(MIXED_NOTEBOOKS)
 
 test-backends: install
-	KERAS_BACKEND=jax $(BIN)/pytest -q -p no:cacheprovider -m "not slow" tests
-	KERAS_BACKEND=jax $(BIN)/pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 $(MATH_UNDER_JAX)
+	KERAS_BACKEND=jax $(BIN)/pytest -q -p no:cacheprovider $(XDIST) -m "not slow" tests
+	KERAS_BACKEND=jax $(NBVAL) -q --nbval-cell-timeout=900 $(MATH_UNDER_JAX)
 
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q -m "not slow" tests
+	$(BIN)/pytest -q $(XDIST) -m "not slow" tests
 	$(BIN)/actionlint
 
 format: install

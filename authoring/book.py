@@ -180,6 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m authoring.book notebooks|sources|check-site``: used by the Makefile."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("what", choices=["notebooks", "sources", "check-site"])
+    parser.add_argument(
+        "--slowest-first",
+        action="store_true",
+        help="notebooks: the slowest of the committed runs first (nbval's workers start them)",
+    )
     args = parser.parse_args(argv)
     if args.what == "check-site":
         problems = check_site(
@@ -187,10 +192,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print("\n".join(problems) or "Site check: every notebook page opens its edition in Colab.")
         return 1 if problems else 0
-    pages = notebook_pages()
-    for page in pages:
-        path = page if args.what == "notebooks" else page.with_suffix(".md")
-        print(path.relative_to(REPO_ROOT))
+    paths = [
+        (page if args.what == "notebooks" else page.with_suffix(".md")).relative_to(REPO_ROOT)
+        for page in notebook_pages()
+    ]
+    names = [path.as_posix() for path in paths]
+    if args.slowest_first:
+        from . import runtimes
+
+        names = runtimes.slowest_first(names, runtimes.load_runs())
+    print("\n".join(names))
     return 0
 
 

@@ -72,6 +72,15 @@ def outputs_from_messages(messages: list[dict[str, Any]], msg_id: str) -> list[A
     return outputs
 
 
+def _lock_exclusively(file: Any) -> None:
+    """Wait for an exclusive lock on ``file`` (released when it is closed); no-op on Windows."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: run nbval without -n there
+        return
+    fcntl.flock(file, fcntl.LOCK_EX)
+
+
 class _Recorder:
     """Records each nbval cell's kernel messages and stores finished notebooks."""
 
@@ -146,22 +155,32 @@ class _Recorder:
         if run.language_info:
             notebook.metadata["language_info"] = run.language_info
         page = run.path.with_suffix(".md")
-        cache = get_cache(str(self.cache_dir))
-        cache.cache_notebook_bundle(
-            CacheBundleIn(
-                notebook,
-                str(page if page.exists() else run.path),
-                data={"execution_seconds": run.seconds},
-            ),
-            check_validity=False,
-            overwrite=True,
-        )
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        # pytest-xdist's workers (`make test` runs nbval with -n 2) store into one
+        # SQLite cache: one writer at a time.
+        with open(self.cache_dir / ".nbval-cache.lock", "w") as lock:
+            _lock_exclusively(lock)
+            cache = get_cache(str(self.cache_dir))
+            cache.cache_notebook_bundle(
+                CacheBundleIn(
+                    notebook,
+                    str(page if page.exists() else run.path),
+                    data={"execution_seconds": run.seconds},
+                ),
+                check_validity=False,
+                overwrite=True,
+            )
         self.stored.append(str(run.path))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        terminalreporter.write_line(
-            f"nbval_cache: stored {len(self.stored)} executed notebook(s) in {self.cache_dir}"
-        )
+        if self.stored:
+            said = f"stored {len(self.stored)} executed notebook(s)"
+        else:  # under pytest-xdist the workers store, and this process only reports
+            from jupyter_cache import get_cache
+
+            records = get_cache(str(self.cache_dir)).list_cache_records()
+            said = f"{len(records)} executed notebook(s) are"
+        terminalreporter.write_line(f"nbval_cache: {said} in {self.cache_dir}")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,7 +14,14 @@ from typing import Any
 
 from .book import REPO_ROOT, notebook_pages
 
-__all__ = ["column_title", "gpu_status", "load_runs", "run_details", "runs_table"]
+__all__ = [
+    "column_title",
+    "gpu_status",
+    "load_runs",
+    "run_details",
+    "runs_table",
+    "slowest_first",
+]
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 KIND_TITLES = {"gpu": "GPU", "cpu": "CPU", "cpu-dry-run": "CPU dry run of the GPU script"}
@@ -32,6 +39,23 @@ def load_runs(results_dir: Path = RESULTS_DIR) -> list[dict[str, Any]]:
             raise ValueError(f"not a notebook run of benchmarks/gpu_run.py: {run.get('kind')!r}")
     runs.sort(key=lambda run: run["date"], reverse=True)
     return sorted(runs, key=lambda run: run["kind"] != "gpu")
+
+
+def slowest_first(notebooks: list[str], runs: list[dict[str, Any]]) -> list[str]:
+    """``notebooks`` (paths relative to the repository), the slowest in the newest CPU runs first.
+
+    ``make test`` hands nbval's two workers the notebooks in this order, so that the long
+    ones do not start last. A notebook no run has timed yet (a new chapter) goes first,
+    since it may be long. Ties keep the toc order.
+    """
+    seconds: dict[str, float] = {}
+    for run in sorted(runs, key=lambda run: run["date"]):  # newer runs overwrite older ones
+        if run["kind"] == "gpu":
+            continue
+        for entry in run["backends"].values():
+            for result in entry["notebooks"]:
+                seconds[result["notebook"]] = float(result["seconds"])
+    return sorted(notebooks, key=lambda name: -seconds.get(name, float("inf")))
 
 
 def column_title(run: dict[str, Any], backend: str) -> str:

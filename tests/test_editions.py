@@ -619,40 +619,47 @@ def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+ASSIGNED_PARTS = sorted({chapter.part for chapter in CHAPTERS if chapter.exercises})
+
+
 @pytest.mark.slow
-def test_nbgrader_accepts_the_assignments_and_grades_reference_and_blank(tmp_path):
-    """generate_assignment accepts every part; autograde gives full marks to the reference
-    solutions and zero to the blank student version, on every autograded test cell."""
+@pytest.mark.parametrize("part", ASSIGNED_PARTS)
+def test_nbgrader_accepts_the_assignments_and_grades_reference_and_blank(tmp_path, part):
+    """generate_assignment accepts the part; autograde gives full marks to the reference
+    solutions and zero to the blank student version, on every autograded test cell.
+    One test per part, so that pytest-xdist's workers share them out."""
     from nbgrader.api import Gradebook
 
     course = tmp_path / "course"
     written = editions.write_assignments(course, build=UNRESOLVED)
-    assert written, "no chapter has exercises"
-    for part in written:
-        generated = _nbgrader(course, "generate_assignment", part, "--force")
-        assert generated.returncode == 0, generated.stdout + generated.stderr
-        for student, folder in (("reference", "source"), ("blank", "release")):
-            shutil.copytree(course / folder / part, course / "submitted" / student / part)
-        graded = _nbgrader(course, "autograde", part, "--force")
-        assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert sorted(written) == ASSIGNED_PARTS
+    generated = _nbgrader(course, "generate_assignment", part, "--force")
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    for student, folder in (("reference", "source"), ("blank", "release")):
+        shutil.copytree(course / folder / part, course / "submitted" / student / part)
+    graded = _nbgrader(course, "autograde", part, "--force")
+    assert graded.returncode == 0, graded.stdout + graded.stderr
     expected_tests = {
-        f"{m.id}-test" for c in CHAPTERS for m in c.exercises if registry()[m.id].auto_checked
+        f"{m.id}-test"
+        for c in CHAPTERS
+        if c.part == part
+        for m in c.exercises
+        if registry()[m.id].auto_checked
     }
     seen = set()
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for part, notebooks in written.items():
-            for notebook in notebooks:
-                for student in ("reference", "blank"):
-                    submission = gradebook.find_submission_notebook(notebook.stem, part, student)
-                    for grade in submission.grades:
-                        if grade.cell_type != "code":
-                            continue
-                        seen.add(grade.name)
-                        want = grade.max_score if student == "reference" else 0
-                        assert grade.auto_score == want, (
-                            f"{part}/{notebook.stem} {grade.name} ({student}): "
-                            f"{grade.auto_score} of {grade.max_score}"
-                        )
+        for notebook in written[part]:
+            for student in ("reference", "blank"):
+                submission = gradebook.find_submission_notebook(notebook.stem, part, student)
+                for grade in submission.grades:
+                    if grade.cell_type != "code":
+                        continue
+                    seen.add(grade.name)
+                    want = grade.max_score if student == "reference" else 0
+                    assert grade.auto_score == want, (
+                        f"{part}/{notebook.stem} {grade.name} ({student}): "
+                        f"{grade.auto_score} of {grade.max_score}"
+                    )
     assert seen == expected_tests
 
 

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,32 @@ def test_run_times_table_shows_gpu_runs_first_and_failures(tmp_path):
     assert "failed (Cell 7) after 12 s" in table
     assert "passed 0 of 1 notebook runs" in runtimes.gpu_status(runs)
     assert "Python 3.12.3" in runtimes.run_details(runs)
+
+
+def test_slowest_first_orders_by_the_newest_cpu_run_and_puts_untimed_notebooks_first():
+    def run(kind, date, times):
+        notebooks = [{"notebook": n, "passed": True, "seconds": t} for n, t in times.items()]
+        return {"kind": kind, "date": date, "backends": {"jax": {"notebooks": notebooks}}}
+
+    runs = [
+        run("cpu", "2026-12-01", {"a": 1.0, "b": 50.0, "c": 9.0}),
+        run("cpu-dry-run", "2026-12-05", {"a": 100.0, "c": 9.0}),  # newer: a is now slow
+        run("gpu", "2026-12-06", {"a": 0.1, "b": 0.1, "c": 500.0}),  # a GPU's times say nothing
+    ]
+    assert runtimes.slowest_first(["a", "b", "c", "new"], runs) == ["new", "a", "b", "c"]
+
+
+def test_the_makefile_hands_nbval_the_slowest_notebooks_first():
+    listed = subprocess.run(
+        [sys.executable, "-m", "authoring.book", "notebooks", "--slowest-first"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    plain = [str(p.relative_to(ROOT)) for p in book.notebook_pages()]
+    assert sorted(listed) == sorted(plain)
+    assert listed == runtimes.slowest_first(plain, runtimes.load_runs())
 
 
 def test_committed_runs_render():
