@@ -74,7 +74,10 @@ def _tensorflow(function: Callable[..., Any], arrays: list[np.ndarray]) -> tuple
             tape.watch(tensor)
         value = function(*tensors)
     _require_scalar(value)
-    return value, [grad.numpy() for grad in tape.gradient(value, tensors)]
+    # A bfloat16 value (mixed_bfloat16) does not convert to NumPy as it is.
+    return tf.cast(value, tf.float64).numpy(), [
+        grad.numpy() for grad in tape.gradient(value, tensors)
+    ]
 
 
 def _jax(function: Callable[..., Any], arrays: list[np.ndarray]) -> tuple[Any, list[Any]]:
@@ -103,7 +106,9 @@ def _torch(function: Callable[..., Any], arrays: list[np.ndarray]) -> tuple[Any,
     value = function(*tensors)
     _require_scalar(value)
     value.backward()
-    return value.detach().cpu(), [tensor.grad.detach().cpu().numpy() for tensor in tensors]
+    # Under mixed_bfloat16 the value is bfloat16, which NumPy cannot take from PyTorch.
+    value = value.detach().cpu().double()
+    return value, [tensor.grad.detach().cpu().numpy() for tensor in tensors]
 
 
 def value_and_gradient(

@@ -59,3 +59,26 @@ def test_jacobian_of_softmax_is_diag_minus_outer() -> None:
     s = np.exp(z) / np.exp(z).sum()
     jac = autodiff.jacobian(lambda t: keras.ops.softmax(t), z)
     np.testing.assert_allclose(jac, np.diag(s) - np.outer(s, s), atol=1e-12)
+
+
+@pytest.mark.parametrize("half", ["bfloat16", "float16"])
+def test_a_half_precision_score_gives_a_number_and_float32_gradients(half) -> None:
+    """Looking inside differentiates a mixed-precision model's score: under mixed_bfloat16
+    PyTorch's value is bfloat16, which NumPy cannot take (the CPU rehearsal found it)."""
+    x = np.array([[1.0, -2.0, 0.5]], dtype="float32")
+    value, grad = autodiff.value_and_gradient(
+        lambda t: keras.ops.sum(keras.ops.cast(t, half) * 2), x
+    )
+    assert value == pytest.approx(-1.0)
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, 2 * np.ones_like(x))
+
+
+def test_pytorch_half_precision_values_come_back_as_numbers() -> None:
+    """The same on PyTorch when it is installed (the GPU machine's image; not the CI venv)."""
+    torch = pytest.importorskip("torch")
+    value, grads = autodiff._torch(
+        lambda t: (t.to(torch.bfloat16) * 2).sum(), [np.ones(3, dtype="float32")]
+    )
+    assert float(np.asarray(value).reshape(())) == 6.0
+    assert grads[0].dtype == np.float32
