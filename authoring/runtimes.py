@@ -59,8 +59,12 @@ def slowest_first(notebooks: list[str], runs: list[dict[str, Any]]) -> list[str]
 
 
 def column_title(run: dict[str, Any], backend: str) -> str:
-    """A table column's short title: ``GPU, PyTorch`` or ``CPU dry run of the GPU script, JAX``."""
-    return f"{KIND_TITLES[run['kind']]}, {BACKEND_TITLES.get(backend, backend)}"
+    """A column's title: run kind, backend, precision policy and start, e.g.
+    ``GPU, PyTorch, mixed_float16, 2026-12-05 19:34 UTC`` (a rerun gets its own column)."""
+    precision = run["backends"][backend].get("setup", {}).get("precision")
+    started = run["date"][:16].replace("T", " ") + " UTC"
+    kind, name = KIND_TITLES[run["kind"]], BACKEND_TITLES.get(backend, backend)
+    return ", ".join(part for part in (kind, name, precision, started) if part)
 
 
 def run_details(runs: list[dict[str, Any]]) -> str:
