@@ -140,7 +140,10 @@ def test_run_times_table_shows_gpu_runs_first_and_failures(tmp_path):
     (tmp_path / "notebooks-gpu.json").write_text(json.dumps(_run("gpu", "jax", False)))
     runs = runtimes.load_runs(tmp_path)
     table = runtimes.runs_table(runs)
-    assert "| Notebook | GPU, JAX, p, 2026-12-02 02:00 UTC | CPU, PyTorch, p, 2026-12-02 02:00 UTC |" in table
+    assert (
+        "| Notebook | GPU, JAX, p, 2026-12-02 02:00 UTC | CPU, PyTorch, p, 2026-12-02 02:00 UTC |"
+        in table
+    )
     assert "failed (Cell 7) after 12 s" in table
     assert "passed 0 of 1 notebook runs" in runtimes.gpu_status(runs)
     assert "Python 3.12.3" in runtimes.run_details(runs)

@@ -131,3 +131,25 @@ def test_recalibrating_a_model_without_batch_normalization_explains():
     model = models.build_baseline((12, 12, 1), 3, filters=(4, 4), dense_units=5)
     with pytest.raises(ValueError, match="no BatchNormalization"):
         models.recalibrate_batch_norm(model, np.zeros((4, 12, 12, 1), np.float32))
+
+
+def test_a_model_with_augmentation_compiles_under_jax_and_draws_new_shifts_each_step():
+    """Under JAX the headline model trains compiled (XLA), not op by op, and its random
+    translation still moves each step: the seed state advances inside the compiled step."""
+    import keras
+
+    model = models.build_improved(
+        (12, 12, 1), 3, filters=(4,), batch_norm=False, translate=0.2, dropout=0.0, dense_units=8
+    )
+    model.compile("adam", "sparse_categorical_crossentropy")
+    assert model.jit_compile is (keras.backend.backend() == "jax")
+    generators = [
+        g for layer in model._flatten_layers() for g in getattr(layer, "_seed_generators", [])
+    ]
+    assert generators, "the model has no random layer"
+    before = [keras.ops.convert_to_numpy(g.state) for g in generators]
+    rng = np.random.default_rng(0)
+    x, y = rng.random((16, 12, 12, 1)).astype("float32"), rng.integers(0, 3, 16)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    after = [keras.ops.convert_to_numpy(g.state) for g in generators]
+    assert all(not np.array_equal(b, a) for b, a in zip(before, after, strict=True))
